@@ -1,0 +1,183 @@
+"""The ``clinrag`` command: ingest, search, ask, eval, docs, ui."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from clinrag.errors import ClinragError
+from clinrag.settings import REPO_ROOT, Settings, load_settings
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", type=Path, default=None, help="index folder (default: $CLINRAG_INDEX_DIR or var/index)")
+    parser.add_argument("--settings", type=Path, default=None, help="settings file, TOML or YAML ($CLINRAG_SETTINGS_FILE)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clinrag", description="Offline clinical guideline question answering.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add or update documents (PDF, Markdown, text, JSONL) in the index")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--rebuild", action="store_true", help="build a fresh index from these paths and swap it in")
+    p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+    _common(p)
+
+    p = sub.add_parser("search", help="hybrid search; prints cited passages")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=None)
+    p.add_argument("--mode", choices=["fused", "bm25", "dense"], default="fused")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("ask", help="answer a question with cited, verified sentences, or refuse")
+    p.add_argument("question")
+    p.add_argument("--generator", choices=["extractive", "local", "api"], default=None)
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("eval", help="run an evaluation suite (--suite) or score the verifier on a judge set (--judge)")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--suite", type=Path)
+    target.add_argument("--judge", type=Path)
+    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--generator", choices=["extractive", "local", "api"], default=None)
+    p.add_argument("--seed", type=int, default=0)
+    _common(p)
+
+    p = sub.add_parser("docs", help="list the documents in the index")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("ui", help="start the Streamlit app")
+    p.add_argument("--port", type=int, default=8501)
+    _common(p)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    overrides: dict[str, Any] = {"index_dir": args.index}
+    overrides.update(extra)
+    return load_settings(args.settings, **overrides)
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from clinrag.app import App
+
+    app = App(_settings(args))
+    started = time.perf_counter()
+    report = app.ingest(args.paths, on_event=lambda m: print(m, file=sys.stderr), rebuild=args.rebuild)
+    wall = time.perf_counter() - started
+    if args.json:
+        _print_json({**report.to_dict(), "wall_s": round(wall, 2), "index": app.store.stats()})
+    else:
+        print(f"{report.summary()} in {wall:.1f}s -> {app.settings.index_dir}")
+        for path, reason in report.failed:
+            print(f"  failed: {path}: {reason}")
+    return 0 if report.ok else 1
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from clinrag.app import App
+
+    app = App(_settings(args))
+    app.store.require_ready()
+    response = app.retriever.search(args.query, k=args.k, mode=args.mode)
+    if args.json:
+        _print_json(response.to_dict())
+        return 0
+    for i, r in enumerate(response.results, start=1):
+        pages = "" if r.page_start is None else f", p. {r.page_start}" + ("" if r.page_end == r.page_start else f"-{r.page_end}")
+        flag = "  [SUPERSEDED]" if r.status == "superseded" else ""
+        print(f"[{i}] {r.title} ({r.version or 'no version'}, {r.date or 'no date'}{pages}){flag}")
+        print(f"    {r.section or '-'} | score {r.score:.4f} (bm25 #{r.bm25_rank}, dense #{r.dense_rank})")
+        print("    " + " ".join(r.text.split())[:300])
+    if not response.results:
+        print("no results")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from clinrag.app import App
+
+    app = App(_settings(args))
+    app.store.require_ready()
+    record = app.answerer(args.generator).ask(args.question)
+    if args.json:
+        _print_json(record.to_dict())
+        return 0
+    from rag.render import render_text
+
+    print(render_text(record))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.runner import run_judge, run_suite
+
+    settings = _settings(args)
+    if args.judge:
+        report = run_judge(args.judge, settings, out_dir=args.out, limit=args.limit, seed=args.seed)
+        _print_json(report)
+        return 0
+    report = run_suite(args.suite, settings, out_dir=args.out, limit=args.limit, generator=args.generator, seed=args.seed)
+    _print_json({k: report[k] for k in ("suite", "n", "generator", "retrieval", "answer", "refusal", "selective", "latency_s") if k in report})
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from clinrag.app import App
+
+    docs = App(_settings(args)).store.documents()
+    if args.json:
+        _print_json(docs)
+        return 0
+    for d in docs:
+        print(f"{d['doc_id']:<40} {d['status']:<10} {d['version']:<8} {d['date']:<11} {d['n_chunks']:>4} chunks  {d['title'][:60]}")
+    print(f"{len(docs)} document(s)")
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    env_index = str(settings.index_dir)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "ui" / "app.py"),
+        "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    import os
+
+    env = dict(os.environ, CLINRAG_INDEX_DIR=env_index)
+    if args.settings:
+        env["CLINRAG_SETTINGS_FILE"] = str(args.settings)
+    return subprocess.call(command, env=env)
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "docs": cmd_docs, "ui": cmd_ui}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ClinragError as exc:
+        print(f"clinrag {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

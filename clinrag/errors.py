@@ -1,0 +1,70 @@
+"""One error hierarchy. Every message says what was expected, what was found, and how to fix it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ClinragError(Exception):
+    """Base class of every error the application raises on purpose."""
+
+
+class ConfigError(ClinragError):
+    """A setting, settings file or environment variable has an invalid value."""
+
+
+class IngestError(ClinragError):
+    """A file could not be turned into a document. Always names the file and the reason."""
+
+    def __init__(self, path: Path | str, reason: str, fix: str = "") -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.fix = fix
+        message = f"{self.path}: {reason}"
+        if fix:
+            message += f" ({fix})"
+        super().__init__(message)
+
+
+class UnsupportedFormatError(IngestError):
+    pass
+
+
+class EmptyDocumentError(IngestError):
+    pass
+
+
+class CorruptFileError(IngestError):
+    pass
+
+
+class EncryptedFileError(IngestError):
+    pass
+
+
+class EncodingError(IngestError):
+    pass
+
+
+class FileTooLargeError(IngestError):
+    pass
+
+
+class IndexStateError(ClinragError):
+    """The index on disk is missing, inconsistent, or was built with other settings."""
+
+
+class ModelUnavailableError(ClinragError):
+    """A model package is not installed, or its weights failed their integrity check."""
+
+
+class GenerationError(ClinragError):
+    """A generator (local model or API endpoint) failed to produce an answer."""
+
+
+class QuestionError(ClinragError):
+    """The question itself is unusable (empty, too long)."""
+
+
+class SuiteError(ClinragError):
+    """An evaluation suite folder or judge file does not follow the documented format."""

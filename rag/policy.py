@@ -1,0 +1,94 @@
+"""Pure decision rules: answerability features, sentence parsing, and answer-or-refuse."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from clinrag.text import content_terms, split_sentences
+from rag.retrieval import SearchResponse, SearchResult
+
+_MARKER_GROUP = re.compile(r"\[(\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*)\]")
+
+
+def answerability_features(response: SearchResponse) -> dict[str, float]:
+    """How well the retrieved evidence covers the question (inputs of the pre-generation gate)."""
+    q_terms = set(content_terms(response.query))
+    results = response.results
+    per_chunk = [set(content_terms(f"{r.title} {r.section} {r.text}")) for r in results[:3]]
+    coverage_best = max((len(q_terms & t) / len(q_terms) for t in per_chunk), default=0.0) if q_terms else 0.0
+    union = set().union(*per_chunk) if per_chunk else set()
+    coverage_top3 = len(q_terms & union) / len(q_terms) if q_terms else 0.0
+    dense = sorted((r.dense_score for r in results if r.dense_score is not None), reverse=True)
+    return {
+        "top_dense": float(response.top_dense),
+        "dense_margin": float(dense[0] - dense[min(4, len(dense) - 1)]) if dense else 0.0,
+        "top_bm25_per_term": float(response.top_bm25) / max(1, len(q_terms)),
+        "coverage_best": coverage_best,
+        "coverage_top3": coverage_top3,
+        "query_terms": float(len(q_terms)),
+    }
+
+
+@dataclass(frozen=True)
+class ParsedSentence:
+    text: str
+    markers: tuple[int, ...]
+    invalid_markers: tuple[int, ...]
+
+
+def parse_cited_sentences(answer: str, n_evidence: int) -> list[ParsedSentence]:
+    """Split a drafted answer into sentences and parse their [n] markers.
+
+    Markers pointing at no evidence are removed; a sentence whose markers are all invalid counts as uncited.
+    Markers standing alone after a sentence's full stop are attached to that sentence.
+    """
+    parsed: list[ParsedSentence] = []
+    for s, e in split_sentences(answer):
+        piece = answer[s:e].strip()
+        markers: list[int] = []
+        for group in _MARKER_GROUP.findall(piece):
+            for part in re.split(r"\s*[,;]\s*", group.strip()):
+                if re.fullmatch(r"\d+\s*[\u2013-]\s*\d+", part):
+                    a, b = (int(x) for x in re.split(r"[\u2013-]", part))
+                    markers.extend(range(a, b + 1) if 0 < b - a < 10 else [a, b])
+                elif part.isdigit():
+                    markers.append(int(part))
+        text = _MARKER_GROUP.sub("", piece).strip()
+        text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+        if not re.search(r"[A-Za-z0-9]", text):
+            if parsed and markers:  # a dangling "[2]." belongs to the previous sentence
+                prev = parsed[-1]
+                valid = [m for m in markers if 1 <= m <= n_evidence]
+                parsed[-1] = ParsedSentence(prev.text, tuple(dict.fromkeys(prev.markers + tuple(valid))), prev.invalid_markers)
+            continue
+        valid = tuple(dict.fromkeys(m for m in markers if 1 <= m <= n_evidence))
+        invalid = tuple(m for m in markers if not 1 <= m <= n_evidence)
+        parsed.append(ParsedSentence(text, valid, invalid))
+    return parsed
+
+
+def is_verdict_only(sentence: str) -> bool:
+    return bool(re.fullmatch(r"(yes|no)[.!]?", sentence.strip(), re.I))
+
+
+def version_warnings(evidence: Sequence[SearchResult], cited: set[str]) -> list[str]:
+    """Flag superseded guideline versions among the evidence (and say when one was cited)."""
+    warnings = []
+    for n, r in enumerate(evidence, start=1):
+        if r.status != "superseded":
+            continue
+        replaced = f"; replaced by {r.superseded_by}" if r.superseded_by else ""
+        used = "cited in the answer" if r.chunk_id in cited else "not used for the answer"
+        warnings.append(
+            f"Passage [{n}] is from a SUPERSEDED version: {r.title} (doc {r.doc_id}, version {r.version or '?'}, "
+            f"{r.date or 'undated'}{replaced}); {used}."
+        )
+    return list(dict.fromkeys(warnings))
+
+
+def drafting_evidence(evidence: Sequence[SearchResult]) -> list[SearchResult]:
+    """Evidence shown to the drafter: superseded versions are held back whenever current evidence exists."""
+    current = [r for r in evidence if r.status != "superseded"]
+    return current if current else list(evidence)

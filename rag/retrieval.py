@@ -1,0 +1,141 @@
+"""Hybrid retrieval: BM25 and dense rankings fused by weighted RRF, with citation data attached."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from clinrag.errors import QuestionError
+from clinrag.settings import RetrievalSettings
+from clinrag.text import content_terms
+from ingest.index import IndexStore
+from rag.fusion import weighted_rrf
+from rag.protocols import Embedder
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    page_start: int | None
+    page_end: int | None
+    char_start: int
+    char_end: int
+    text: str
+    score: float
+    bm25_rank: int | None
+    dense_rank: int | None
+    bm25_score: float | None = None
+    dense_score: float | None = None
+    version: str = ""
+    date: str = ""
+    status: str = "current"
+    issuer: str = ""
+    source_path: str = ""
+    superseded_by: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    results: list[SearchResult]
+    top_bm25: float = 0.0
+    top_dense: float = 0.0
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "results": [r.to_dict() for r in self.results]}
+
+
+def clean_question(question: str) -> str:
+    text = " ".join((question or "").split())
+    if not text:
+        raise QuestionError("the question is empty; type a clinical question, for example 'What is the target blood pressure?'")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question has {len(text)} characters, above the {MAX_QUESTION_CHARS} limit; shorten it")
+    if not content_terms(text):
+        raise QuestionError(f"the question {text!r} has no searchable words; ask with clinical terms")
+    return text
+
+
+class HybridRetriever:
+    """Implements the ``Retriever`` seam: ``search(query, k)``. Cheap to construct."""
+
+    def __init__(self, store: IndexStore, embedder: Embedder, settings: RetrievalSettings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+
+    def search(self, query: str, k: int | None = None, mode: str = "fused") -> SearchResponse:
+        """``mode`` is ``fused`` (default), ``bm25`` or ``dense`` (the single-retriever baselines)."""
+        query = clean_question(query)
+        k = k or self.settings.k
+        s = self.settings
+        t0 = time.perf_counter()
+        lexical = self.store.lexical().top(content_terms(query), s.k_lexical) if mode != "dense" else []
+        t1 = time.perf_counter()
+        dense = self.store.dense(self.embedder.embed_query(query), s.k_dense) if mode != "bm25" else []
+        t2 = time.perf_counter()
+        rows = self.store.chunks([cid for cid, _ in lexical] + [cid for cid, _ in dense])
+        lexical = [(cid, sc) for cid, sc in lexical if cid in rows]
+        dense = [(cid, sc) for cid, sc in dense if cid in rows]  # vectors the catalog does not know are ignored
+        fused = weighted_rrf(
+            {"bm25": [c for c, _ in lexical], "dense": [c for c, _ in dense]},
+            {"bm25": s.weight_lexical, "dense": s.weight_dense},
+            s.rrf_k,
+        )
+        bm25_rank = {cid: i for i, (cid, _) in enumerate(lexical, start=1)}
+        dense_rank = {cid: i for i, (cid, _) in enumerate(dense, start=1)}
+        bm25_score = dict(lexical)
+        dense_score = dict(dense)
+        scored = []
+        for cid, score in fused:
+            row = rows[cid]
+            if row["status"] == "superseded":
+                score *= s.superseded_weight
+            scored.append((score, cid))
+        scored.sort(key=lambda t: (-t[0], min(bm25_rank.get(t[1], 10**6), dense_rank.get(t[1], 10**6)), t[1]))
+        results = [
+            _result(rows[cid], score, bm25_rank.get(cid), dense_rank.get(cid), bm25_score.get(cid), dense_score.get(cid))
+            for score, cid in scored[:k]
+        ]
+        return SearchResponse(
+            query=query,
+            results=results,
+            top_bm25=lexical[0][1] if lexical else 0.0,
+            top_dense=dense[0][1] if dense else 0.0,
+            timings_s={"bm25": t1 - t0, "dense": t2 - t1, "fuse": time.perf_counter() - t2},
+        )
+
+
+def _result(row: dict[str, Any], score: float, b_rank, d_rank, b_score, d_score) -> SearchResult:
+    return SearchResult(
+        chunk_id=row["chunk_id"],
+        doc_id=row["doc_id"],
+        title=row["title"],
+        section=row["section"],
+        page_start=row["page_start"],
+        page_end=row["page_end"],
+        char_start=row["char_start"],
+        char_end=row["char_end"],
+        text=row["text"],
+        score=round(float(score), 6),
+        bm25_rank=b_rank,
+        dense_rank=d_rank,
+        bm25_score=None if b_score is None else round(float(b_score), 4),
+        dense_score=None if d_score is None else round(float(d_score), 4),
+        version=row.get("version") or "",
+        date=row.get("date") or "",
+        status=row.get("status") or "current",
+        issuer=row.get("issuer") or "",
+        source_path=row.get("source_path") or "",
+        superseded_by=str((row.get("metadata") or {}).get("superseded_by") or ""),
+    )

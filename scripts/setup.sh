@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Creates .venv in the repository root and installs the pinned stack. Idempotent: a second run only checks
+# a stamp and takes about a second. The CPU build of torch goes in first, or pip pulls several GB of CUDA.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+python="${CLINRAG_PYTHON:-$(command -v python3.11 || command -v python3)}"
+want="$(cat requirements.txt requirements-nodeps.txt pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+stamp=".venv/.clinrag-setup-$want"
+if [ -f "$stamp" ]; then
+  exit 0
+fi
+echo "clinrag setup: installing into $root/.venv (first run takes about 10 minutes: llama-cpp-python compiles)"
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+pip=(.venv/bin/python -m pip install --disable-pip-version-check --no-input)
+"${pip[@]}" torch==2.13.0
+"${pip[@]}" -r requirements.txt
+"${pip[@]}" --no-deps -r requirements-nodeps.txt
+"${pip[@]}" --no-deps -e .
+rm -f .venv/.clinrag-setup-*
+touch "$stamp"
+echo "clinrag setup: done"
