@@ -393,12 +393,17 @@ def render_markdown(report: Mapping[str, Any], plots: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(report: dict[str, Any], rows: Sequence[Row], out_dir: Path) -> dict[str, str]:
-    """Write plots, report.json, report.md and records.jsonl into ``out_dir``; returns the plot files."""
+def write_documents(report: Mapping[str, Any], rows: Sequence[Row], out_dir: Path) -> None:
+    """Write report.json, report.md (embedding ``report['plots']``) and records.jsonl into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    plots = write_plots(rows, report, out_dir)
-    report["plots"] = plots
     write_json(out_dir / "report.json", report)
-    (out_dir / "report.md").write_text(render_markdown(report, plots), encoding="utf-8")
+    (out_dir / "report.md").write_text(render_markdown(report, report.get("plots") or {}), encoding="utf-8")
     write_jsonl(out_dir / "records.jsonl", rows)
-    return plots
+
+
+def write_outputs(report: dict[str, Any], rows: Sequence[Row], out_dir: Path) -> dict[str, str]:
+    """Write the plots, then report.json, report.md and records.jsonl; returns the plot files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report["plots"] = write_plots(rows, report, out_dir)
+    write_documents(report, rows, out_dir)
+    return report["plots"]

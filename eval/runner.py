@@ -25,7 +25,7 @@ from tqdm import tqdm
 from clinrag.errors import ClinragError, SuiteError
 from clinrag.settings import REPO_ROOT, Settings
 from eval import metrics as M
-from eval.report import build_report, write_json, write_jsonl, write_outputs
+from eval.report import build_report, write_documents, write_json, write_jsonl, write_plots
 from eval.scoring import is_false_premise, score_question
 from eval.suites import Suite, index_key, load_suite, stratified_sample, validate_suite, variant_kind
 
@@ -253,12 +253,12 @@ def run_suite(
     report = build_report(rows, baselines, meta)
     timings["score_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    report["wall_s"] = round(time.perf_counter() - started, 3)
+    out.mkdir(parents=True, exist_ok=True)
+    report["plots"] = write_plots(rows, report, out)
+    timings["plots_s"] = time.perf_counter() - t
     report["timings"] = {k: round(v, 3) for k, v in timings.items()}
-    write_outputs(report, rows, out)
-    report["timings"]["report_s"] = round(time.perf_counter() - t, 3)
     report["wall_s"] = round(time.perf_counter() - started, 3)
-    write_json(out / "report.json", report)
+    write_documents(report, rows, out)
     _log(f"wrote {out / 'report.md'}")
     return report
 

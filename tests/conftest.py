@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data"
+
+TINY_DOCS = {
+    "htn.md": """\
+        ---
+        doc_id: "htn-demo-2023"
+        title: "Hypertension demo guideline"
+        issuer: "Demo Society"
+        version: "2023"
+        status: "current"
+        effective_date: "2023-05-01"
+        supersedes: "htn-demo-2014"
+        ---
+        # Hypertension demo guideline
+
+        ## Diagnosis
+        Stage 1 hypertension is a blood pressure of 130-139/80-89 mm Hg. Stage 2 hypertension is 140/90 mm Hg or higher.
+
+        ## Treatment targets
+        The blood pressure target for most adults with hypertension is below 130/80 mm Hg.
+        Thiazide diuretics, calcium channel blockers and ACE inhibitors are first-line drug classes.
+        """,
+    "htn-old.md": """\
+        ---
+        doc_id: "htn-demo-2014"
+        title: "Hypertension demo guideline (old)"
+        issuer: "Demo Society"
+        version: "2014"
+        status: "superseded"
+        effective_date: "2014-02-01"
+        superseded_by: "htn-demo-2023"
+        ---
+        # Hypertension demo guideline (old)
+
+        ## Treatment targets
+        The blood pressure target for adults aged 60 years or older is below 150/90 mm Hg.
+        """,
+    "sepsis.md": """\
+        ---
+        doc_id: "sepsis-demo-2021"
+        title: "Sepsis demo guideline"
+        issuer: "Demo Campaign"
+        version: "2021"
+        effective_date: "2021-10-04"
+        ---
+        # Sepsis demo guideline
+
+        ## Antibiotics
+        For adults with possible septic shock, give antimicrobials immediately, ideally within 1 hour of recognition.
+
+        ## Fluids
+        For sepsis-induced hypoperfusion, give at least 30 mL/kg of intravenous crystalloid fluid within the first 3 hours.
+        Balanced crystalloids are suggested over normal saline.
+        """,
+    "asthma.txt": """\
+        Asthma demo notes
+        Adults with mild asthma should use as-needed low-dose inhaled corticosteroid with formoterol.
+        Short-acting beta agonist monotherapy is not recommended for adults and adolescents.
+        """,
+}
+
+
+def write_tiny_corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in TINY_DOCS.items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    return write_tiny_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def fake_app(tmp_path: Path):
+    from clinrag.app import App
+    from clinrag.settings import load_settings
+    from tests.fakes import HashEmbedder
+
+    return App(load_settings(index_dir=tmp_path / "index"), embedder=HashEmbedder())
+
+
+@pytest.fixture
+def tiny_app(fake_app, tiny_corpus):
+    report = fake_app.ingest([tiny_corpus])
+    assert report.ok, report.failed
+    return fake_app
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.exists():
+        pytest.skip("../shared/data is not available on this machine")
+    return SHARED

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import pytest
+
+from clinrag.errors import IndexStateError, QuestionError
+from clinrag.settings import load_settings
+from ingest.lexical import LexicalIndex
+
+CONTRACT = {"chunk_id", "doc_id", "title", "section", "page_start", "page_end", "char_start", "char_end", "text",
+            "score", "bm25_rank", "dense_rank"}
+
+
+def test_reingesting_the_same_files_changes_nothing(tiny_app, tiny_corpus):
+    before = tiny_app.store.stats()
+    report = tiny_app.ingest([tiny_corpus])
+    assert report.added == [] and report.updated == [] and len(report.unchanged) == 4
+    after = tiny_app.store.stats()
+    assert after["chunks"] == before["chunks"] and after["generation"] == before["generation"]
+
+
+def test_catalog_vectors_and_bm25_stay_consistent(tiny_app, tiny_corpus):
+    stats = tiny_app.store.stats()
+    assert stats["chunks"] == stats["vectors"] == len(tiny_app.store.lexical())
+    (tiny_corpus / "sepsis.md").write_text((tiny_corpus / "sepsis.md").read_text().replace("1 hour", "one hour"))
+    report = tiny_app.ingest([tiny_corpus])
+    assert report.updated == ["sepsis-demo-2021"]
+    stats = tiny_app.store.stats()
+    assert stats["chunks"] == stats["vectors"] == len(tiny_app.store.lexical())
+    texts = " ".join(r["text"] for r in tiny_app.store.document_chunks("sepsis-demo-2021"))
+    assert "one hour" in texts and "1 hour" not in texts
+
+
+def test_a_write_that_fails_leaves_the_index_exactly_as_it_was(tiny_app, tmp_path, monkeypatch):
+    before = tiny_app.store.stats()
+    docs_before = tiny_app.store.documents()
+    path = tmp_path / "extra.md"
+    path.write_text("# Extra\n\nVitamin D supplementation is not recommended for fall prevention.\n")
+
+    def boom(self, _path):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(LexicalIndex, "save", boom)
+    with pytest.raises(OSError):
+        tiny_app.ingest([path])
+    assert tiny_app.store.stats() == before
+    assert tiny_app.store.documents() == docs_before
+    assert tiny_app.store.vectors.count() == before["vectors"]
+
+
+def test_lexical_index_is_loaded_from_disk_not_rebuilt(tiny_app, monkeypatch):
+    import ingest.index as index_module
+
+    tiny_app.store._lexical = None
+    monkeypatch.setattr(index_module.LexicalIndex, "fit", lambda *a, **k: pytest.fail("start-up re-tokenised"))
+    assert tiny_app.retriever.search("blood pressure target").results
+
+
+def test_index_built_with_other_chunk_settings_is_refused(tiny_app, tmp_path):
+    from clinrag.app import App
+    from tests.fakes import HashEmbedder
+
+    other = App(load_settings(index_dir=tiny_app.settings.index_dir, chunking={"max_chars": 500}), embedder=HashEmbedder())
+    with pytest.raises(IndexStateError, match="fingerprint"):
+        other.store.require_ready()
+
+
+def test_search_finds_the_right_document_and_returns_the_contract(tiny_app):
+    response = tiny_app.retriever.search("How soon should antimicrobials be given in septic shock?", k=3)
+    top = response.results[0]
+    assert top.doc_id == "sepsis-demo-2021"
+    assert "within 1 hour" in top.text
+    data = response.to_dict()
+    assert data["query"].startswith("How soon")
+    assert CONTRACT <= set(data["results"][0])
+    assert top.text == top.text and top.char_end > top.char_start
+
+
+def test_bm25_and_dense_modes_are_single_retriever_baselines(tiny_app):
+    bm25 = tiny_app.retriever.search("crystalloid fluid 30 mL/kg", mode="bm25").results
+    dense = tiny_app.retriever.search("crystalloid fluid 30 mL/kg", mode="dense").results
+    assert all(r.dense_rank is None for r in bm25) and all(r.bm25_rank is None for r in dense)
+    assert bm25[0].doc_id == "sepsis-demo-2021"
+
+
+def test_superseded_versions_rank_below_current_ones(tiny_app):
+    results = tiny_app.retriever.search("blood pressure target for adults").results
+    ranks = {r.doc_id: i for i, r in reversed(list(enumerate(results)))}
+    assert ranks["htn-demo-2023"] < ranks["htn-demo-2014"]
+    old = next(r for r in results if r.doc_id == "htn-demo-2014")
+    assert old.status == "superseded" and old.superseded_by == "htn-demo-2023"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "the of and", "x" * 5000])
+def test_unusable_questions_get_a_clear_error(tiny_app, question):
+    with pytest.raises(QuestionError):
+        tiny_app.retriever.search(question)
+
+
+def test_langchain_adapter_returns_documents_with_citation_metadata(tiny_app):
+    from rag.langchain_adapter import ClinragLangChainRetriever
+
+    docs = ClinragLangChainRetriever(retriever=tiny_app.retriever, k=2).invoke("first-line drug classes for hypertension")
+    assert len(docs) == 2
+    assert docs[0].metadata["doc_id"] == "htn-demo-2023"
+    assert "ACE inhibitors" in docs[0].page_content
+    assert {"page_start", "section", "chunk_id"} <= set(docs[0].metadata)
+
+
+def test_empty_index_search_is_an_index_error(fake_app):
+    with pytest.raises(IndexStateError, match="clinrag ingest"):
+        fake_app.store.require_ready()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+
+from clinrag.errors import ConfigError
+from clinrag.settings import load_settings
+
+
+def test_environment_overrides_file_and_defaults(tmp_path, monkeypatch):
+    file = tmp_path / "s.toml"
+    file.write_text("[retrieval]\nk = 5\nrrf_k = 30.0\n")
+    monkeypatch.setenv("CLINRAG_RETRIEVAL__K", "12")
+    monkeypatch.setenv("CLINRAG_INDEX_DIR", str(tmp_path / "idx"))
+    s = load_settings(file)
+    assert s.retrieval.k == 12 and s.retrieval.rrf_k == 30.0 and s.index_dir == tmp_path / "idx"
+    assert load_settings(file, index_dir=tmp_path / "cli").index_dir == tmp_path / "cli"
+
+
+def test_index_fingerprint_tracks_only_chunk_and_embedding_settings():
+    base = load_settings()
+    assert base.index_fingerprint() == load_settings(retrieval={"k": 3}).index_fingerprint()
+    assert base.index_fingerprint() != load_settings(chunking={"max_chars": 500}).index_fingerprint()
+    assert base.fingerprint() != load_settings(retrieval={"k": 3}).fingerprint()
+    assert base.fingerprint() == load_settings(index_dir="/elsewhere").fingerprint()
+
+
+def test_invalid_values_are_reported_with_the_field(monkeypatch):
+    monkeypatch.setenv("CLINRAG_RETRIEVAL__K", "zero")
+    with pytest.raises(ConfigError, match="retrieval.k"):
+        load_settings()
+
+
+def test_missing_settings_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.yaml")
