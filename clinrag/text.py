@@ -23,6 +23,8 @@ NEGATIONS = frozenset({"no", "not", "never", "none", "nor", "without", "avoid", 
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "dr.", "fig.", "no.", "st.", "et al.", "min.", "max.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# A block is a heading line on its own, or lines joined until a blank line, a bullet or a heading starts.
+_BLOCK = re.compile(r"[ \t]*#[^\n]*|[^\n]+(?:\n(?![ \t]*(?:[-*•]|\d+[.)])\s)(?![ \t]*(?:\n|#))[^\n]+)*")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,/][0-9]+)*")
 _NUMBER = re.compile(r"(?<![a-z0-9])(\d+(?:[.,]\d+)?(?:\s*(?:/|-|to)\s*\d+(?:[.,]\d+)?)?)\s*(%|[a-zµμ/]+(?:/[a-z0-9]+)*)?")
 _UNIT_WORDS = {
@@ -47,7 +49,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     Spans cover every non-space character exactly once, in order.
     """
     spans: list[tuple[int, int]] = []
-    for block in re.finditer(r"[^\n]+(?:\n(?![ \t]*(?:[-*•]|\d+[.)])\s)(?![ \t]*\n)[^\n]+)*", text):
+    for block in _BLOCK.finditer(text):
         start = block.start()
         chunk = block.group()
         cursor = 0

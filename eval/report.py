@@ -147,8 +147,13 @@ def selective_section(rows: Sequence[Row]) -> dict[str, Any]:
         "mean_groundedness_answered": M.mean(a_conf),
         "n_answered": len(answered),
         "n": len(usable),
-        "reliability": [{k: v for k, v in b.items()} for b in M.reliability_bins(a_conf, a_correct, 10)],
     }
+
+
+def reliability_section(rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """The reliability diagram's bins (groundedness vs correctness of answered questions)."""
+    answered = [r for r in rows if r.get("decision") == "answer" and not (r.get("expected_behavior") == "answer" and r.get("correct") is None)]
+    return M.reliability_bins([float(r.get("groundedness") or 0.0) for r in answered], [selective_correct(r) for r in answered], 10)
 
 
 def robustness_section(rows: Sequence[Row]) -> dict[str, Any]:
@@ -234,6 +239,7 @@ def build_report(
         "citations": citation_section(rows),
         "refusal": refusal_section(rows),
         "selective": selective_section(rows),
+        "reliability": reliability_section(rows),
         "latency_s": {
             "p50": M.percentile(latencies, 50),
             "p95": M.percentile(latencies, 95),
@@ -283,7 +289,7 @@ def write_plots(rows: Sequence[Row], report: Mapping[str, Any], out_dir: Path) -
     plt.close(fig)
     files["risk_coverage"] = "risk_coverage.png"
 
-    bins = report["selective"].get("reliability") or []
+    bins = report.get("reliability") or []
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
     filled = [b for b in bins if b["count"]]

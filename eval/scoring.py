@@ -6,8 +6,9 @@ Rules (the report and README describe the same):
   (NFKC, lower case, unified dashes, collapsed spaces; see ``clinrag.text.normalize``).
 - ``yesno``: the record's ``verdict`` must equal the gold ``yes``/``no``/``maybe``; without a verdict the
   first word of the answer is used.
-- ``short``: gold is a list of synonym lists; correct when any synonym of any inner list appears in the
-  answer. A synonym must start at a word boundary and end at one (an English plural ``s``/``es`` may
+- ``short``: gold is a list of synonym lists, one per required element (``[["130 to 139", "130-139"],
+  ["80 to 89"]]`` asks for both ranges); correct when, for each inner list, any of its synonyms appears in
+  the answer. A synonym must start at a word boundary and end at one (an English plural ``s``/``es`` may
   follow a word); a synonym containing digits must match exactly between non-alphanumeric neighbours, so
   ``130/80`` does not match ``1130/80`` or ``130/805`` and ``5`` does not match ``1.5``.
 - ``list``: the fraction of inner lists found; correct when at least ``LIST_THRESHOLD`` (0.5).
@@ -127,7 +128,7 @@ def score_short(gold: Any, answer_text: str) -> Score:
     if not lists:
         return Score(None, "synonyms", detail={"reason": "no gold synonyms"})
     found = [any(synonym_in_text(s, answer_text) for s in synonyms) for synonyms in lists]
-    return Score(any(found), "synonyms", 1.0 if any(found) else 0.0, {"found": sum(found), "of": len(lists)})
+    return Score(all(found), "synonyms", sum(found) / len(lists), {"found": sum(found), "of": len(lists)})
 
 
 def score_list(gold: Any, answer_text: str) -> Score:

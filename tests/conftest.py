@@ -89,7 +89,23 @@ def fake_app(tmp_path: Path):
     from clinrag.settings import load_settings
     from tests.fakes import HashEmbedder
 
-    return App(load_settings(index_dir=tmp_path / "index"), embedder=HashEmbedder())
+    app = App(load_settings(index_dir=tmp_path / "index"), embedder=HashEmbedder())
+    app.__dict__["calibration"] = test_calibration()  # fixed, model-independent gates for unit tests
+    return app
+
+
+def test_calibration():
+    """Deterministic calibrators for unit tests: answerable when the evidence covers the question's words."""
+    from rag.calibration import DEFAULTS, CalibrationSet, LogisticCalibrator
+
+    return CalibrationSet(
+        "unit-test",
+        {
+            "answerability": LogisticCalibrator(("coverage_best",), (3.0,), 0.0, (0.5,), (0.15,)),
+            "support": DEFAULTS["support"],
+            "groundedness": LogisticCalibrator(("support_min",), (3.0,), 0.0, (0.4,), (0.2,)),
+        },
+    )
 
 
 @pytest.fixture

@@ -132,9 +132,13 @@ def test_yesno_scoring_uses_verdict_then_first_word():
 
 
 def test_short_list_and_long_scoring():
-    short = {"expected_behavior": "answer", "answer_type": "short", "gold_answer": [["10 days", "ten days"], ["fortnight"]]}
+    short = {"expected_behavior": "answer", "answer_type": "short", "gold_answer": [["10 days", "ten days"]]}
     assert S.score_question(short, "answer", "Treat for ten days [1].", None).correct is True
     assert S.score_question(short, "answer", "Treat for 110 days [1].", None).correct is False
+    both = {"expected_behavior": "answer", "answer_type": "short", "gold_answer": [["130 to 139", "130-139"], ["80 to 89"]]}
+    assert S.score_question(both, "answer", "Systolic 130–139 or diastolic 80 to 89 mm Hg [1].", None).correct is True
+    partial = S.score_question(both, "answer", "Systolic 130-139 mm Hg [1].", None)
+    assert partial.correct is False and partial.value == approx(0.5)
     items = {"expected_behavior": "answer", "answer_type": "list", "gold_answer": [["a1"], ["b2"], ["c3"], ["d4"]]}
     half = S.score_question(items, "answer", "a1 and b2 [1]", None)
     assert half.correct is True and half.value == approx(0.5)

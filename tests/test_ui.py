@@ -1,0 +1,320 @@
+"""The UI: pure renderers (rag/render.py, ui/render.py) on hand-made records, and the Streamlit app headless."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from markdown_it import MarkdownIt
+
+from rag.record import REFUSAL_MESSAGES, REFUSAL_NO_EVIDENCE, AnswerRecord, SentenceRecord
+from rag.render import groundedness_meaning, pages_label, render_text, source_label
+from rag.retrieval import SearchResult
+from ui import render as R
+
+HOSTILE = '<script>alert(1)</script> [click](http://evil.example) ![img](http://evil.example/x.png) :red[x] $x^2$ **bold**'
+REPO = Path(__file__).resolve().parent.parent
+
+
+def result(n: int, **overrides) -> SearchResult:
+    data = dict(
+        chunk_id=f"doc{n}:c{n}",
+        doc_id=f"doc{n}",
+        title=f"Guideline {n}",
+        section="Treatment > Targets",
+        page_start=3,
+        page_end=4,
+        char_start=0,
+        char_end=100,
+        text=f"Passage text number {n}. The target is below 130/80 mm Hg.",
+        score=0.03,
+        bm25_rank=n,
+        dense_rank=n,
+        version="2023",
+        date="2023-05-01",
+        status="current",
+        issuer="Demo Society",
+        source_path=f"/corpus/doc{n}.pdf",
+    )
+    data.update(overrides)
+    return SearchResult(**data)
+
+
+def answer_record(evidence=None, warnings=(), verdict=None, sentences=None) -> AnswerRecord:
+    evidence = evidence or [result(1), result(2), result(3)]
+    sentences = sentences or [
+        SentenceRecord("The target is below 130/80 mm Hg.", [evidence[0].chunk_id], 0.95, [1]),
+        SentenceRecord("Lifestyle change is advised.", [evidence[1].chunk_id], 0.6, [2]),
+    ]
+    return AnswerRecord(
+        question="What is the blood pressure target?",
+        decision="answer",
+        answer=" ".join(f"{s.text} " + "".join(f"[{m}]" for m in s.markers) for s in sentences).strip(),
+        sentences=sentences,
+        groundedness=0.87,
+        refusal_reason=None,
+        evidence=evidence,
+        timings_s={"retrieve": 0.01, "total": 0.05},
+        models={"embedder": "e", "generator": "extractive", "judge": "none"},
+        settings_fingerprint="abc123def4567890",
+        verdict=verdict,
+        answerability=0.9,
+        warnings=list(warnings),
+        generator="extractive",
+    )
+
+
+def refusal_record(evidence=None) -> AnswerRecord:
+    return AnswerRecord(
+        question="What is the dose of unobtainium?",
+        decision="refuse",
+        answer="",
+        sentences=[],
+        groundedness=0.0,
+        refusal_reason=REFUSAL_MESSAGES[REFUSAL_NO_EVIDENCE],
+        evidence=[result(1), result(2)] if evidence is None else evidence,
+        timings_s={"retrieve": 0.01, "total": 0.01},
+        models={},
+        settings_fingerprint="abc123def4567890",
+        refusal_code=REFUSAL_NO_EVIDENCE,
+        answerability=0.1,
+    )
+
+
+def rendered_text(markdown: str) -> str:
+    """What a Markdown renderer shows: HTML with tags stripped and entities decoded."""
+    import re
+
+    out = MarkdownIt("commonmark").render(markdown)
+    return html.unescape(re.sub(r"<[^>]+>", "", out))
+
+
+# ----------------------------------------------------------------------------- rag/render.py
+def test_render_text_answer_has_markers_groundedness_and_numbered_sources():
+    record = answer_record(evidence=[result(1), result(2, status="superseded", superseded_by="doc9"), result(3)])
+    text = render_text(record)
+    assert "The target is below 130/80 mm Hg. [1]" in text
+    assert "Groundedness: 87%" in text
+    sources = text.split("Sources:")[1]
+    assert "[1] Guideline 1 - Demo Society; version 2023; 2023-05-01; Treatment > Targets; pp. 3-4" in sources
+    assert "[2] Guideline 2" in sources and "[SUPERSEDED, replaced by doc9]" in sources
+    assert "[3] Guideline 3" not in sources  # not cited
+    assert "not clinical advice" in text
+
+
+def test_render_text_refusal_shows_reason_and_closest_passages():
+    text = render_text(refusal_record())
+    assert "REFUSED: " + REFUSAL_MESSAGES[REFUSAL_NO_EVIDENCE] in text
+    assert "Closest passages searched:" in text
+    assert "[1] Guideline 1" in text and "[2] Guideline 2" in text
+    assert "Groundedness" not in text
+    assert "No passages were found" in render_text(refusal_record(evidence=[]))
+
+
+def test_render_text_shows_warnings_and_verdict():
+    record = answer_record(warnings=["Passage [2] is from a SUPERSEDED version: Guideline 2 (doc doc2)."], verdict="yes")
+    text = render_text(record)
+    assert "WARNING: Passage [2] is from a SUPERSEDED version" in text
+    assert text.index("WARNING") < text.index("Verdict: YES")
+
+
+def test_small_pieces():
+    assert pages_label(result(1, page_start=None, page_end=None)) == ""
+    assert pages_label(result(1, page_start=5, page_end=5)) == "p. 5"
+    assert source_label(4, result(1, issuer="", version="", date="", section="", page_start=None)) == "[4] Guideline 1"
+    assert groundedness_meaning(0.95).startswith("high")
+    assert groundedness_meaning(0.3).startswith("low")
+
+
+# ----------------------------------------------------------------------------- ui/render.py
+def test_answer_markdown_has_markers_and_support_badges():
+    md = R.answer_markdown(answer_record())
+    assert "\\[1\\]" in md and "\\[2\\]" in md
+    assert ":green-badge[support 95%]" in md and ":orange-badge[support 60%]" in md
+    assert "The target is below 130/80 mm Hg. [1]" in rendered_text(md)
+    g = R.groundedness_markdown(answer_record())
+    assert "87%" in g and "good" in g
+
+
+def test_verdict_and_sources_split_by_citation():
+    record = answer_record(verdict="no")
+    assert ":red-badge[NO]" in R.verdict_markdown(record)
+    assert R.verdict_markdown(answer_record()) == ""
+    cited, other = R.sources_for(record)
+    assert [n for n, _ in cited] == [1, 2] and [n for n, _ in other] == [3]
+    cited, closest = R.sources_for(refusal_record())
+    assert cited == [] and [n for n, _ in closest] == [1, 2]
+
+
+def test_refusal_markdown_is_a_refusal_with_reason():
+    md = R.refusal_markdown(refusal_record())
+    assert "No answer given" in md
+    assert REFUSAL_MESSAGES[REFUSAL_NO_EVIDENCE] in rendered_text(md)
+
+
+def test_superseded_source_gets_a_clear_badge():
+    r = result(2, status="superseded", superseded_by="doc9")
+    assert ":red-badge[SUPERSEDED]" in R.source_title(2, r)
+    meta = R.source_meta_markdown(r)
+    assert ":red-badge[SUPERSEDED]" in meta and "doc9" in meta
+    assert "Effective date" in meta and "2023" in meta and "pp" in meta
+    assert ":green-badge[CURRENT]" in R.source_meta_markdown(result(1))
+
+
+def test_hostile_document_text_stays_escaped():
+    r = result(1, title=HOSTILE, section=HOSTILE, text=HOSTILE + "\nsecond line", issuer=HOSTILE)
+    record = answer_record(
+        evidence=[r, result(2)],
+        sentences=[SentenceRecord(HOSTILE, [r.chunk_id], 0.9, [1])],
+        warnings=[f"Passage [1] is from a SUPERSEDED version: {HOSTILE}"],
+    )
+    pieces = [
+        R.passage_markdown(r),
+        R.source_title(1, r),
+        R.source_meta_markdown(r),
+        R.answer_markdown(record),
+        *R.warning_texts(record),
+        R.passage_preview(r),
+    ]
+    md = MarkdownIt("commonmark")
+    for piece in pieces:
+        assert "<script>" not in piece
+        assert "](http" not in piece and ":red[" not in piece
+        out = md.render(piece)
+        assert "<script" not in out and "<a " not in out and "<img" not in out and "<strong>bold" not in out
+    # the passage renders as exactly its text (line break kept)
+    shown = rendered_text(R.passage_markdown(r))
+    assert HOSTILE in shown and "second line" in shown
+
+
+def test_escape_md_round_trips_punctuation():
+    text = r"a\b `c` *d* _e_ {f} [g] (h) #i +j -k .l !m |n ~o :p: $q$ &amp; <r> 'x' \"y\" =z ^w"
+    assert rendered_text(R.escape_md(text)).strip() == text
+
+
+def test_library_rows_ingest_summary_and_upload_names():
+    docs = [
+        {"doc_id": "a", "title": "A", "issuer": "I", "version": "1", "date": "2020", "status": "superseded",
+         "n_chunks": 3, "n_pages": 0, "source_path": "/x/a.md"},
+        {"doc_id": "b", "title": "B", "status": None, "n_chunks": 1, "n_pages": 7, "source_path": "/x/b.pdf"},
+    ]
+    rows = R.document_rows(docs)
+    assert [r["doc_id"] for r in rows] == ["a", "b"]
+    assert rows[0]["status"] == "SUPERSEDED" and rows[1]["status"] == "current"
+    assert rows[0]["pages"] is None and rows[1]["pages"] == 7 and rows[0]["chunks"] == 3
+    assert set(rows[0]) == set(R.DOCUMENT_COLUMNS)
+
+    report = SimpleNamespace(failed=[("/up/bad.pdf", "the PDF is encrypted")], summary=lambda: "2 file(s): 1 added, 1 failed")
+    summary, failures = R.ingest_summary(report)
+    assert "1 added" in rendered_text(summary)
+    assert rendered_text(failures[0]).strip() == "bad.pdf: the PDF is encrypted"
+
+    assert R.safe_upload_name("../../etc/passwd") == "passwd"
+    assert R.safe_upload_name("my guide (v2).PDF") == "my_guide_v2.pdf"
+    assert R.safe_upload_name("..\\..\\x.md") == "x.md"
+    assert R.safe_upload_name("...") == "upload"
+
+
+def test_evaluation_helpers(tmp_path):
+    run = tmp_path / "demo-extractive"
+    run.mkdir()
+    report = {
+        "suite": "demo", "n": 10, "generator": "extractive", "settings_fingerprint": "f",
+        "retrieval": {"recall@1": 0.5, "recall@5": 0.9, "recall@10": 1.0, "mrr": 0.7, "ndcg@10": 0.75},
+        "answer": {"accuracy": 0.8, "overall_accuracy": 0.7},
+        "refusal": {"recall": 1.0, "over_refusal": 0.1, "coverage": 0.8},
+        "selective": {"accuracy_answered": 0.9, "ece": 0.05, "brier": 0.1, "aurc": 0.2},
+        "latency_s": {"p50": 0.1, "p95": 0.3, "mean": 0.15},
+        "plots": {"reliability": "reliability.png"},
+    }
+    (run / "report.json").write_text(json.dumps(report))
+    (run / "reliability.png").write_bytes(b"\x89PNG")
+    (run / "categories.png").write_bytes(b"\x89PNG")
+    (tmp_path / "empty").mkdir()
+    assert R.find_reports(tmp_path) == [run / "report.json"]
+    assert R.find_reports(tmp_path / "missing") == []
+    loaded = R.load_report(run / "report.json")
+    rows = {(r["group"], r["metric"]): r["value"] for r in R.headline_rows(loaded)}
+    assert rows[("Retrieval", "recall@5")] == "0.900" and rows[("Selective", "ece")] == "0.050"
+    assert rows[("Refusal", "over_refusal")] == "0.100" and rows[("Latency (s)", "p95")] == "0.300"
+    assert dict(R.headline_metrics(loaded))["Answer accuracy"] == "0.800"
+    assert [p.name for p in R.report_plots(run / "report.json", loaded)] == ["reliability.png", "categories.png"]
+    assert R.headline_rows({"balanced_accuracy": 0.5}) == []  # a judge report has no suite sections
+
+
+# ----------------------------------------------------------------------------- the Streamlit app
+@pytest.fixture(scope="module")
+def ui_index(tmp_path_factory) -> Path:
+    from clinrag.app import App
+    from clinrag.settings import load_settings
+    from tests.conftest import write_tiny_corpus
+    from tests.fakes import HashEmbedder
+
+    root = tmp_path_factory.mktemp("ui")
+    corpus = write_tiny_corpus(root / "corpus")
+    app = App(load_settings(index_dir=root / "index"), embedder=HashEmbedder())
+    report = app.ingest(sorted(corpus.iterdir()))
+    assert report.ok, report.failed
+    return root / "index"
+
+
+@pytest.fixture
+def app_test(ui_index, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CLINRAG_INDEX_DIR", str(ui_index))
+    monkeypatch.setenv("CLINRAG_TEST_FAKE_EMBEDDER", "1")
+    at = AppTest.from_file(str(REPO / "ui" / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _ask(at, question: str):
+    at.text_area(key="question").input(question)
+    next(b for b in at.button if b.label == "Ask").click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_app_answers_a_question_with_sources(app_test):
+    at = _ask(app_test, "What is the blood pressure target for most adults with hypertension?")
+    headers = [h.value for h in at.subheader]
+    assert "Answer" in headers or "Refusal" in headers
+    if "Answer" in headers:
+        assert "Sources" in headers
+        body = " ".join(m.value for m in at.markdown)
+        assert "Groundedness" in body and "badge[support" in body
+    assert any("Details" in e.label for e in at.expander)
+    assert not at.error
+
+
+def test_app_refuses_off_topic_question_as_a_refusal(app_test):
+    at = _ask(app_test, "Which vaccine schedule applies to travelling dogs?")
+    headers = [h.value for h in at.subheader]
+    assert "Refusal" in headers or "Answer" in headers
+    assert not at.error
+
+
+def test_app_empty_question_shows_validation_message(app_test):
+    at = _ask(app_test, "   ")
+    assert any("Type a question" in w.value for w in at.warning)
+    assert not at.error
+
+
+def test_app_clinrag_error_is_shown_as_error(app_test):
+    at = _ask(app_test, "?? !! ..")  # no searchable words -> QuestionError
+    assert at.error and "searchable words" in at.error[0].value
+
+
+def test_app_library_lists_documents_and_sidebar_counts(app_test):
+    frame = app_test.dataframe[0].value
+    assert set(frame["doc_id"]) == {"htn-demo-2023", "htn-demo-2014", "sepsis-demo-2021", "asthma"} or len(frame) == 4
+    assert "SUPERSEDED" in set(frame["status"])
+    assert any("demonstration corpus" in i.value for i in app_test.info)
+    assert any(m.value == 4 or m.value == "4" for m in app_test.sidebar.metric)
+    assert any("not clinical advice" in m.value for m in app_test.sidebar.markdown)
