@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -162,7 +161,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env = dict(os.environ, CLINRAG_INDEX_DIR=env_index)
     if args.settings:
         env["CLINRAG_SETTINGS_FILE"] = str(args.settings)
-    return subprocess.call(command, env=env)
+    sys.stdout.flush()
+    os.execve(sys.executable, command, env)  # the server replaces this process, so signals reach it directly
+    return 0
 
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "docs": cmd_docs, "ui": cmd_ui}

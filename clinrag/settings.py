@@ -74,11 +74,14 @@ class GenerationSettings(_Section):
 
 
 class PolicySettings(_Section):
-    min_answerable: float = Field(
-        0.5, ge=0, le=1, description="Refuse before generating when P(answerable) from retrieval is below this."
+    min_answerable: float | None = Field(
+        None, ge=0, le=1,
+        description="Refuse before generating when P(answerable) is below this; None uses the fitted operating point.",
     )
     min_sentence_support: float = Field(0.5, ge=0, le=1, description="Drop a sentence whose support is below.")
-    min_groundedness: float = Field(0.5, ge=0, le=1, description="Refuse when the calibrated score is below.")
+    min_groundedness: float | None = Field(
+        None, ge=0, le=1, description="Refuse when the calibrated score is below; None uses the fitted operating point."
+    )
 
 
 class Settings(BaseSettings):

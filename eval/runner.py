@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from tqdm import tqdm
 
-from clinrag.errors import ClinragError, SuiteError
+from clinrag.errors import ClinragError, GenerationError, QuestionError, SuiteError
 from clinrag.settings import REPO_ROOT, Settings
 from eval import metrics as M
 from eval.report import build_report, write_documents, write_json, write_jsonl, write_plots
@@ -221,12 +221,21 @@ def run_suite(
     t = time.perf_counter()
     answerer = app.answerer(generator)
     records: list[tuple[Mapping[str, Any], Any, float, str | None]] = []
+    unexpected = 0
     for q in tqdm(questions, desc=f"eval {suite.name}", unit="q", file=sys.stderr, disable=not progress):
         begin = time.perf_counter()
         try:
             record, error = answerer.ask(str(q["question"])), None
-        except ClinragError as exc:
+        except (QuestionError, GenerationError) as exc:  # this question failed; the run goes on
             record, error = None, f"{type(exc).__name__}: {exc}"
+        except ClinragError:  # configuration, model or index problems fail every question: stop now
+            raise
+        except Exception as exc:  # one broken question must not lose a long run; counted in report["errors"]
+            unexpected += 1
+            if unexpected == len(records) + 1 >= 3:  # the first questions all failed: a bug, not a question
+                raise
+            record, error = None, f"unexpected {type(exc).__name__}: {exc}"
+            _log(f"question {q.get('id')}: {error}")
         records.append((q, record, time.perf_counter() - begin, error))
     timings["answer_s"] = time.perf_counter() - t
 
@@ -247,7 +256,8 @@ def run_suite(
         "seed": seed,
         "n_suite": len(suite.questions),
         "index": index_info,
-        "suite_problems": problems,
+        "suite_problems": problems[:200],
+        "n_suite_problems": len(problems),
         "out_dir": str(out),
     }
     report = build_report(rows, baselines, meta)

@@ -5,12 +5,15 @@ We always pass our own embeddings: chromadb's default embedding function downloa
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 COLLECTION = "clinrag_chunks"
+# chromadb caches clients per path process-wide; creating two at once from two threads corrupts that cache.
+_CLIENT_LOCK = threading.Lock()
 
 
 class ChromaVectors:
@@ -19,6 +22,12 @@ class ChromaVectors:
         self._collection: Any = None
 
     def _get(self) -> Any:
+        if self._collection is not None:
+            return self._collection
+        with _CLIENT_LOCK:
+            return self._open()
+
+    def _open(self) -> Any:
         if self._collection is None:
             import chromadb
             from chromadb.config import Settings as ChromaSettings

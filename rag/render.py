@@ -103,7 +103,8 @@ def cited_numbers(record: AnswerRecord) -> list[int]:
 
 
 def closest_passages(record: AnswerRecord, limit: int = REFUSAL_PASSAGES) -> list[tuple[int, SearchResult]]:
-    return list(enumerate(record.evidence[:limit], start=1))
+    """The top ``limit`` passages searched, plus any later superseded one (the warnings refer to it by number)."""
+    return [(n, r) for n, r in enumerate(record.evidence, start=1) if n <= limit or is_superseded(r)]
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:

@@ -130,3 +130,11 @@ def test_prompt_fences_cannot_be_closed_by_document_text(tiny_app, tmp_path):
     answerer.ask("Sepsis note antimicrobials within 1 hour")
     user = drafter.generator.requests[0].user
     assert "<|im_start|>" not in user and user.count("</passage>") == user.count("<passage id=")
+
+
+def test_markers_after_the_full_stop_belong_to_the_sentence_before():
+    parsed = parse_cited_sentences("Yes. First claim here. [1] Second claim (grade C). [2][9] Third [3].", 3)
+    assert [(p.text, p.markers) for p in parsed] == [
+        ("Yes.", ()), ("First claim here.", (1,)), ("Second claim (grade C).", (2,)), ("Third.", (3,))
+    ]
+    assert parsed[2].invalid_markers == (9,)

@@ -200,3 +200,23 @@ def test_run_judge(tmp_path: Path, settings: Settings):
     judge.write_text('{"premise": "p", "hypothesis": "h", "label": "maybe"}\n')
     with pytest.raises(SuiteError, match="line 1"):
         run_judge(judge, settings, out_dir=tmp_path / "o3", verifier=FakeVerifier())
+
+
+def test_a_failing_question_is_recorded_not_fatal(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    from clinrag.errors import GenerationError
+
+    questions = {q["id"]: q for q in load_suite(TINY).questions}
+
+    class Flaky(ScriptedAnswerer):
+        def ask(self, question: str) -> AnswerRecord:
+            if self.by_text[question]["id"] == "t-crc-age":
+                raise GenerationError("endpoint timed out")
+            return super().ask(question)
+
+    monkeypatch.setattr(App, "answerer", lambda self, generator=None: Flaky(self, questions))
+    out = tmp_path / "out"
+    report = run_suite(TINY, settings, out_dir=out, embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False)
+    assert report["errors"] == 1
+    row = next(json.loads(l) for l in (out / "records.jsonl").read_text().splitlines() if '"t-crc-age"' in l)
+    assert row["decision"] == "refuse" and row["refusal_code"] == "error" and "timed out" in row["error"]
+    assert row["correct"] is False

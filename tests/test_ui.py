@@ -112,6 +112,10 @@ def test_render_text_refusal_shows_reason_and_closest_passages():
     assert "[1] Guideline 1" in text and "[2] Guideline 2" in text
     assert "Groundedness" not in text
     assert "No passages were found" in render_text(refusal_record(evidence=[]))
+    many = [result(i) for i in range(1, 8)] + [result(8, status="superseded")]
+    text = render_text(refusal_record(evidence=many))
+    assert "[5] Guideline 5" in text and "[6] Guideline 6" not in text
+    assert "[8] Guideline 8" in text and "[SUPERSEDED]" in text  # warnings name it by number
 
 
 def test_render_text_shows_warnings_and_verdict():
@@ -218,9 +222,12 @@ def test_library_rows_ingest_summary_and_upload_names():
     assert R.safe_upload_name("...") == "upload"
 
 
-def test_evaluation_helpers(tmp_path):
-    run = tmp_path / "demo-extractive"
-    run.mkdir()
+def write_eval_run(root: Path) -> Path:
+    """A fake `clinrag eval` output folder with report.json and two real (tiny) PNG plots."""
+    from PIL import Image
+
+    run = root / "demo-extractive"
+    run.mkdir(parents=True)
     report = {
         "suite": "demo", "n": 10, "generator": "extractive", "settings_fingerprint": "f",
         "retrieval": {"recall@1": 0.5, "recall@5": 0.9, "recall@10": 1.0, "mrr": 0.7, "ndcg@10": 0.75},
@@ -231,8 +238,13 @@ def test_evaluation_helpers(tmp_path):
         "plots": {"reliability": "reliability.png"},
     }
     (run / "report.json").write_text(json.dumps(report))
-    (run / "reliability.png").write_bytes(b"\x89PNG")
-    (run / "categories.png").write_bytes(b"\x89PNG")
+    Image.new("RGB", (8, 8), "white").save(run / "reliability.png")
+    Image.new("RGB", (8, 8), "white").save(run / "categories.png")
+    return run
+
+
+def test_evaluation_helpers(tmp_path):
+    run = write_eval_run(tmp_path)
     (tmp_path / "empty").mkdir()
     assert R.find_reports(tmp_path) == [run / "report.json"]
     assert R.find_reports(tmp_path / "missing") == []
@@ -262,11 +274,13 @@ def ui_index(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def app_test(ui_index, monkeypatch):
+def app_test(ui_index, monkeypatch, tmp_path):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("CLINRAG_INDEX_DIR", str(ui_index))
     monkeypatch.setenv("CLINRAG_TEST_FAKE_EMBEDDER", "1")
+    write_eval_run(tmp_path / "eval")
+    monkeypatch.setenv("CLINRAG_EVAL_DIR", str(tmp_path / "eval"))
     at = AppTest.from_file(str(REPO / "ui" / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
@@ -318,3 +332,12 @@ def test_app_library_lists_documents_and_sidebar_counts(app_test):
     assert any("demonstration corpus" in i.value for i in app_test.info)
     assert any(m.value == 4 or m.value == "4" for m in app_test.sidebar.metric)
     assert any("not clinical advice" in m.value for m in app_test.sidebar.markdown)
+
+
+def test_app_evaluation_tab_shows_headline_metrics_and_plots(app_test):
+    assert app_test.selectbox(key="eval-report").value == "demo-extractive"
+    labels = {m.label: m.value for m in app_test.metric}
+    assert labels["Answer accuracy"] == "0.800" and labels["ECE"] == "0.050"
+    table = next(d.value for d in app_test.dataframe if "metric" in d.value.columns)
+    assert "recall@5" in set(table["metric"]) and "aurc" in set(table["metric"])
+    assert any("clinrag eval --suite eval/suites/clinrag-demo" in c.value for c in app_test.code)

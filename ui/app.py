@@ -5,7 +5,8 @@ Document text is untrusted: it is only ever shown through ``ui.render`` escaping
 ``st.dataframe``; nothing here uses ``unsafe_allow_html``.
 
 Test hook: with ``CLINRAG_TEST_FAKE_EMBEDDER=1`` the app uses ``tests.fakes.HashEmbedder`` instead of the
-real embedder (the Streamlit AppTest in ``tests/test_ui.py`` runs that way).
+real embedder (the Streamlit AppTest in ``tests/test_ui.py`` runs that way). ``CLINRAG_EVAL_DIR`` overrides the
+folder the Evaluation tab lists (default ``var/eval``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from clinrag.settings import Settings, load_settings  # noqa: E402
 from ui import render as R  # noqa: E402
 
 UPLOAD_DIR = REPO_ROOT / "var" / "uploads"
-EVAL_DIR = REPO_ROOT / "var" / "eval"
+EVAL_DIR = Path(os.environ.get("CLINRAG_EVAL_DIR") or REPO_ROOT / "var" / "eval")  # where `clinrag eval` writes
 GENERATOR_HELP = {
     "extractive": "extractive — quotes verified sentences from the passages (fast, no language model)",
     "local": "local — a small local LLM drafts the answer (slower; needs the model package)",
@@ -49,8 +50,18 @@ def _cached_app(fingerprint: str, index_dir: str, fake: bool, _settings: Setting
     if fake:
         from tests.fakes import HashEmbedder  # test hook only
 
-        return App(_settings, embedder=HashEmbedder())
-    return App(_settings)
+        app = App(_settings, embedder=HashEmbedder())
+    else:
+        app = App(_settings)
+    # Open the Chroma client here, once: st.cache_resource computes a value in one thread while other sessions
+    # wait, and chromadb fails (KeyError / 'Could not connect to tenant') when two threads open the same
+    # persistent path for the first time concurrently.
+    try:
+        if app.store.exists():
+            app.store.vectors.count()
+    except Exception:  # noqa: BLE001 - reported when the user asks or lists documents
+        pass
+    return app
 
 
 def get_app(settings: Settings):
@@ -78,18 +89,18 @@ def render_source(n: int, result, expanded: bool = False) -> None:
     with st.expander(R.source_title(n, result), expanded=expanded):
         st.markdown(R.source_meta_markdown(result))
         if R.is_superseded(result):
-            st.warning("This passage is from a SUPERSEDED guideline version. Prefer the current version.", icon="⚠️")
+            st.warning("This passage is from a SUPERSEDED guideline version. Prefer the current version.", icon=":material/warning:")
         st.caption("Exact passage text")
         st.markdown(R.passage_markdown(result))
 
 
 def render_record(record) -> None:
     for warning in R.warning_texts(record):
-        st.warning(warning, icon="⚠️")
+        st.warning(warning, icon=":material/warning:")
     if record.decision == "refuse":
         with st.container(border=True):
             st.subheader("Refusal")
-            st.info(R.refusal_markdown(record), icon="🛑")
+            st.info(R.refusal_markdown(record), icon=":material/block:")
             st.caption(
                 "clinrag refuses rather than guess when the loaded guidelines do not clearly support an answer. "
                 "These are the closest passages it searched:"
@@ -127,6 +138,11 @@ def ask_tab(settings: Settings) -> None:
     st.markdown("Ask a question about the loaded clinical guidelines. Answers cite the passages they rest on.")
     options = generator_options(settings)
     default = settings.generation.generator if settings.generation.generator in options else "extractive"
+    linked = st.query_params.get("q", "")  # ?q=... asks once on the first load (shareable question links)
+    auto = bool(linked.strip()) and not st.session_state.get("linked_question_asked")
+    if auto:
+        st.session_state["linked_question_asked"] = True
+        st.session_state["question"] = linked
     with st.form("ask-form", clear_on_submit=False, border=False):
         question = st.text_area(
             "Question", key="question", height=90,
@@ -137,7 +153,7 @@ def ask_tab(settings: Settings) -> None:
             format_func=lambda name: GENERATOR_HELP.get(name, name),
         )
         submitted = st.form_submit_button("Ask", type="primary")
-    if submitted:
+    if submitted or auto:
         st.session_state.pop("record", None)
         if not (question or "").strip():
             st.warning("Type a question first, for example: 'What is the target blood pressure for most adults?'")
@@ -170,7 +186,7 @@ def save_uploads(files) -> list[Path]:
 
 
 def library_tab(settings: Settings) -> None:
-    st.info(R.LIBRARY_NOTICE, icon="ℹ️")
+    st.info(R.LIBRARY_NOTICE, icon=":material/info:")
     try:
         app = get_app(settings)
         documents = app.store.documents()
@@ -180,7 +196,11 @@ def library_tab(settings: Settings) -> None:
     st.subheader(f"Indexed documents ({len(documents)})")
     if documents:
         rows = R.document_rows(documents)
-        st.dataframe(rows, hide_index=True, column_order=list(R.DOCUMENT_COLUMNS))
+        narrow = st.column_config.TextColumn(width="small")
+        st.dataframe(
+            rows, hide_index=True, column_order=list(R.DOCUMENT_COLUMNS),
+            column_config={"title": st.column_config.TextColumn(width="medium"), "issuer": narrow, "source_path": narrow},
+        )
         superseded = [r["doc_id"] for r in rows if r["status"] == "SUPERSEDED"]
         if superseded:
             st.caption(f"{len(superseded)} superseded document(s) are kept for reference and flagged in answers.")
@@ -221,7 +241,7 @@ def evaluation_tab() -> None:
     st.code(R.EVAL_COMMAND, language="bash")
     reports = R.find_reports(EVAL_DIR)
     if not reports:
-        st.info("No evaluation reports yet (looked for `var/eval/*/report.json`).")
+        st.info(f"No evaluation reports yet (looked for {R.escape_inline(EVAL_DIR / '*' / 'report.json')}).")
         return
     labels = [str(p.parent.relative_to(EVAL_DIR)) for p in reports]
     choice = st.selectbox("Report", labels, key="eval-report")
@@ -237,7 +257,7 @@ def evaluation_tab() -> None:
         cols = st.columns(4)
         for col, (label, value) in zip(cols, R.headline_metrics(report)):
             col.metric(label, value)
-        st.dataframe(rows, hide_index=True)
+        st.dataframe(rows, hide_index=True, height=36 * (len(rows) + 1) + 4)
     else:
         st.json(report, expanded=False)
     plots = R.report_plots(path, report)

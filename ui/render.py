@@ -15,7 +15,6 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from rag.record import AnswerRecord
 from rag.render import (
-    DISCLAIMER,
     cited_numbers,
     closest_passages,
     groundedness_meaning,
@@ -114,7 +113,7 @@ def groundedness_markdown(record: AnswerRecord) -> str:
 
 def refusal_markdown(record: AnswerRecord) -> str:
     reason = record.refusal_reason or "No answer could be given from the loaded guidelines."
-    code = f" (`{escape_inline(record.refusal_code)}`)" if record.refusal_code else ""
+    code = f" (`{str(record.refusal_code).replace('`', '')}`)" if record.refusal_code else ""  # our own constant
     return f"**No answer given.** {escape_md(reason)}{code}"
 
 
