@@ -27,7 +27,7 @@ from clinrag.settings import REPO_ROOT, Settings
 from eval import metrics as M
 from eval.report import build_report, write_documents, write_json, write_jsonl, write_plots
 from eval.scoring import is_false_premise, score_question
-from eval.suites import Suite, index_key, load_suite, stratified_sample, validate_suite, variant_kind
+from eval.suites import Suite, corpus_hashes, index_key, load_suite, stratified_sample, validate_suite, variant_kind
 
 MODES = ("fused", "bm25", "dense")
 RETRIEVAL_K = 10
@@ -63,6 +63,10 @@ def ensure_index(
         return folder, {**info, "dir": str(folder), "built": False}
     if folder.exists():  # an interrupted build: start again
         shutil.rmtree(folder)
+    if suite.exclude_doc_ids:
+        derived = _derive_from_full_index(suite, settings, embedder, index_root, folder, key, embedder_name)
+        if derived is not None:
+            return folder, {**derived, "dir": str(folder), "built": True}
     _log(f"building the index of suite {suite.name!r} in {folder} (cached for later runs)")
     app = App(settings.model_copy(update={"index_dir": folder}), embedder=embedder)
     started = time.perf_counter()
@@ -80,6 +84,7 @@ def ensure_index(
         "key": key,
         "suite": suite.name,
         "corpus": [str(p) for p in suite.corpus],
+        "corpus_files": sorted([list(x) for x in corpus_hashes(suite.corpus)]),
         "excluded_ids": len(suite.exclude_doc_ids),
         "index_fingerprint": settings.index_fingerprint(),
         "embedder": embedder_name or settings.embedding.package,
@@ -90,6 +95,79 @@ def ensure_index(
     }
     write_json(marker, info)
     return folder, {**info, "dir": str(folder), "built": True}
+
+
+def _derive_from_full_index(
+    suite: Suite, settings: Settings, embedder: Any, index_root: Path | None, folder: Path, key: str, embedder_name: str
+) -> dict[str, Any] | None:
+    """Reuse embeddings across suites: copy a cached index whose corpus files include this suite's, then remove the
+    documents this suite must not see (excluded ids, and documents of corpus files it does not list). Removal costs
+    no embedding. A suite with exclusions and no such index first builds its full-corpus index. Returns None (and
+    the caller builds from scratch) when nothing can be reused or the copy does not come out consistent."""
+    import dataclasses
+
+    from clinrag.app import App
+
+    wanted = {tuple(x) for x in corpus_hashes(suite.corpus)}
+    fingerprint = settings.index_fingerprint()
+    source = _superset_index(index_root_dir(index_root), wanted, fingerprint, embedder_name or settings.embedding.package)
+    if source is None:
+        if not suite.exclude_doc_ids:
+            return None
+        source, _ = ensure_index(dataclasses.replace(suite, exclude_doc_ids=frozenset()), settings, embedder, index_root)
+    started = time.perf_counter()
+    staging = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source, staging)
+    (staging / MARKER).unlink(missing_ok=True)
+    app = App(settings.model_copy(update={"index_dir": staging}), embedder=embedder)
+    names = {name for name, _ in wanted}
+    removed = sorted(
+        d["doc_id"] for d in app.store.documents()
+        if d["doc_id"] in suite.exclude_doc_ids or Path(d["source_path"].split("#")[0]).name not in names
+    )
+    if removed:
+        app.store.apply([], remove_doc_ids=removed)
+    stats = app.store.stats()
+    if stats.get("vectors") != stats.get("chunks") or not stats.get("documents"):
+        _log(f"derived index of {suite.name} is inconsistent ({stats}); building from scratch")
+        shutil.rmtree(staging, ignore_errors=True)
+        return None
+    info = {
+        "key": key,
+        "suite": suite.name,
+        "corpus": [str(p) for p in suite.corpus],
+        "corpus_files": sorted([list(x) for x in wanted]),
+        "excluded_ids": len(suite.exclude_doc_ids),
+        "removed_from_source_index": len(removed),
+        "derived_from": source.name,
+        "index_fingerprint": fingerprint,
+        "embedder": embedder_name or settings.embedding.package,
+        "documents": stats.get("documents"),
+        "chunks": stats.get("chunks"),
+        "failed": [],
+        "build_s": round(time.perf_counter() - started, 2),
+    }
+    write_json(staging / MARKER, info)
+    staging.rename(folder)
+    return info
+
+
+def _superset_index(root: Path, wanted: set[tuple[str, str]], fingerprint: str, embedder: str) -> Path | None:
+    """The smallest complete cached index whose corpus files include ``wanted`` (same fingerprint and embedder)."""
+    best: tuple[int, Path] | None = None
+    for marker in root.glob(f"*/{MARKER}"):
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        files = {tuple(x) for x in info.get("corpus_files") or []}
+        if info.get("index_fingerprint") != fingerprint or info.get("embedder") != embedder or not wanted <= files:
+            continue
+        size = int(info.get("chunks") or 0)
+        if best is None or size < best[0]:
+            best = (size, marker.parent)
+    return best[1] if best else None
 
 
 # ----------------------------------------------------------------------------- per-question rows

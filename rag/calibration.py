@@ -64,6 +64,10 @@ DEFAULTS: dict[str, LogisticCalibrator] = {
         ("coverage", "cos_best", "numbers_ok", "negation_mismatch"), (2.5, 1.5, 1.0, -1.5), 0.5, (0.6, 0.6, 0.5, 0.1),
         (0.25, 0.2, 0.5, 0.3), {"fitted": False},
     ),
+    "support_judge": LogisticCalibrator(
+        ("coverage", "cos_best", "numbers_ok", "negation_mismatch", "judge"), (2.0, 1.0, 1.0, -1.5, 2.0), 0.5,
+        (0.6, 0.6, 0.5, 0.1, 0.5), (0.25, 0.2, 0.5, 0.3, 0.3), {"fitted": False},
+    ),
     "groundedness": LogisticCalibrator(
         ("answerability", "support_min", "support_mean"), (1.5, 1.5, 0.5), 0.0, (0.5, 0.6, 0.7), (0.25, 0.25, 0.2),
         {"fitted": False},

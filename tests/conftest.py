@@ -120,3 +120,17 @@ def shared_data() -> Path:
     if not SHARED.exists():
         pytest.skip("../shared/data is not available on this machine")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory):
+    """The bundled demonstration corpus in a real index (MiniLM + Chroma + BM25), built once per session."""
+    from clinrag.app import App
+    from clinrag.settings import load_settings
+
+    index = tmp_path_factory.mktemp("demo-index")
+    app = App(load_settings(index_dir=index))
+    report = app.ingest([REPO / "corpora"])
+    assert report.ok, report.failed
+    assert len(report.added) >= 40
+    return app

@@ -19,17 +19,6 @@ pytestmark = pytest.mark.model
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session")
-def demo_app(tmp_path_factory):
-    """The bundled demonstration corpus in a real index (MiniLM + Chroma + BM25), built once per session."""
-    index = tmp_path_factory.mktemp("demo-index")
-    app = App(load_settings(index_dir=index))
-    report = app.ingest([REPO / "corpora"])
-    assert report.ok, report.failed
-    assert len(report.added) >= 40
-    return app
-
-
 @pytest.mark.parametrize(
     "query,doc_id",
     [
