@@ -40,6 +40,8 @@ def is_yes_no_question(question: str) -> bool:
 
 @dataclass(frozen=True)
 class Draft:
+    """``text`` holds the cited sentences; a yes/no ``verdict`` is kept apart (the answer record prefixes it)."""
+
     text: str
     verdict: str | None = None
     cannot_answer: bool = False
@@ -71,13 +73,19 @@ class ExtractiveDrafter:
         if not candidates:
             return Draft("", cannot_answer=True, model=self.name)
         q_terms = set(content_terms(question))
-        vectors = self.embedder.embed_documents([c[2] for c in candidates])
+        # sentences are scored under their section heading (the same contextual header the index embeds)
+        contexts = [f"{_heading(evidence[n - 1])}: {sentence}" for n, _, sentence in candidates]
+        vectors = self.embedder.embed_documents(contexts)
         cosines = vectors @ self.embedder.embed_query(question)
+        term_sets = [set(content_terms(c)) for c in contexts]
+        weight = _pool_idf(q_terms, term_sets)
+        total = sum(weight.values()) or 1.0
         scored = []
-        for (n, pos, sentence), cos in zip(candidates, cosines):
-            terms = set(content_terms(sentence))
-            coverage = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
-            score = 0.6 * float(cos) + 0.4 * coverage + 0.03 / n
+        for (n, pos, sentence), cos, terms, meta in zip(candidates, cosines, term_sets, _meta_flags(candidates, evidence)):
+            # question words weighted by how rare they are among the candidate sentences: the words that
+            # tell sentences apart ("score", "dose") count more than the topic every passage shares
+            coverage = sum(weight[t] for t in q_terms & terms) / total
+            score = 0.6 * float(cos) + 0.4 * coverage + 0.06 / n - (0.15 if meta else 0.0)
             scored.append((score, n, pos, sentence))
         scored.sort(key=lambda t: (-t[0], t[1], t[2]))
         best = scored[0][0]
@@ -92,8 +100,29 @@ class ExtractiveDrafter:
         verdict = None
         if is_yes_no_question(question):
             verdict = "no" if _NEGATIVE_CUES.search(scored[0][3]) and not _NEGATIVE_CUES.search(question) else "yes"
-            text = f"{verdict.capitalize()}. {text}"
         return Draft(text, verdict=verdict, model=self.name, extra={"selection_score": round(best, 4)})
+
+
+_META_SECTION = re.compile(r"\b(scope|introduction|purpose|about|background|overview|what changed|changes since)\b", re.I)
+_META_SENTENCE = re.compile(r"^(this|the present) (summary|document|guideline|statement|update)\b", re.I)
+
+
+def _heading(result: SearchResult) -> str:
+    return result.section.split(" > ")[-1] if result.section else result.title
+
+
+def _meta_flags(candidates: list[tuple[int, int, str]], evidence: Sequence[SearchResult]) -> list[bool]:
+    """Sentences that describe the document (its scope, what changed) rather than state a recommendation."""
+    flags = []
+    for n, _, sentence in candidates:
+        section = evidence[n - 1].section.split(" > ")[-1] if evidence[n - 1].section else ""
+        flags.append(bool(_META_SECTION.search(section) or _META_SENTENCE.match(sentence)))
+    return flags
+
+
+def _pool_idf(q_terms: set[str], term_sets: list[set[str]]) -> dict[str, float]:
+    n = len(term_sets)
+    return {t: math.log(1.0 + (n + 1) / (1 + sum(t in ts for ts in term_sets))) for t in q_terms}
 
 
 def candidate_sentences(evidence: Sequence[SearchResult]) -> list[tuple[int, int, str]]:
@@ -186,9 +215,7 @@ def _split_verdict(raw: str) -> tuple[str, str | None]:
     match = re.match(r"^\s*(yes|no)\b[.,!:;]?\s*", raw, re.I)
     if not match:
         return raw, None
-    rest = raw[match.end() :].strip()
-    verdict = match.group(1).lower()
-    return (f"{verdict.capitalize()}. {rest}" if rest else f"{verdict.capitalize()}."), verdict
+    return raw[match.end() :].strip(), match.group(1).lower()
 
 
 class LlamaGenerator:
