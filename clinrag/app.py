@@ -88,6 +88,9 @@ class App:
         fresh = root.with_name(root.name + ".rebuild")
         shutil.rmtree(fresh, ignore_errors=True)
         report = ingest_paths(paths, self.settings, self.embedder, self.store_at(fresh), on_event, exclude_doc_ids)
+        if not report.added:  # nothing could be ingested: keep the index we have
+            shutil.rmtree(fresh, ignore_errors=True)
+            return report
         old = root.with_name(root.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if root.exists():

@@ -109,3 +109,13 @@ def test_langchain_adapter_returns_documents_with_citation_metadata(tiny_app):
 def test_empty_index_search_is_an_index_error(fake_app):
     with pytest.raises(IndexStateError, match="clinrag ingest"):
         fake_app.store.require_ready()
+
+
+def test_rebuild_swaps_in_a_fresh_index_only_when_something_was_ingested(tiny_app, tiny_corpus, tmp_path):
+    empty = tmp_path / "empty.md"
+    empty.write_text("")
+    report = tiny_app.ingest([empty], rebuild=True)
+    assert not report.ok and tiny_app.store.stats()["documents"] == 4  # the tiny corpus is still there
+    report = tiny_app.ingest([tiny_corpus / "sepsis.md"], rebuild=True)
+    assert report.added == ["sepsis-demo-2021"]
+    assert [d["doc_id"] for d in tiny_app.store.documents()] == ["sepsis-demo-2021"]
