@@ -27,7 +27,7 @@ from clinrag.settings import REPO_ROOT, Settings
 from eval import metrics as M
 from eval.report import build_report, write_documents, write_json, write_jsonl, write_plots
 from eval.scoring import is_false_premise, score_question
-from eval.suites import Suite, corpus_hashes, index_key, load_suite, stratified_sample, validate_suite, variant_kind
+from eval.suites import Suite, corpus_hashes, file_sha256, index_key, load_suite, stratified_sample, validate_suite, variant_kind
 
 MODES = ("fused", "bm25", "dense")
 RETRIEVAL_K = 10
@@ -110,11 +110,20 @@ def _derive_from_full_index(
 
     wanted = {tuple(x) for x in corpus_hashes(suite.corpus)}
     fingerprint = settings.index_fingerprint()
-    source = _superset_index(index_root_dir(index_root), wanted, fingerprint, embedder_name or settings.embedding.package)
+    embedder_id = embedder_name or settings.embedding.package
+    source = _superset_index(index_root_dir(index_root), wanted, fingerprint, embedder_id)
+    missing_files: list[Path] = []
     if source is None:
-        if not suite.exclude_doc_ids:
+        subset = _subset_index(index_root_dir(index_root), wanted, fingerprint, embedder_id)
+        if subset is not None:  # extend a cached index of some of the files with the rest
+            source, have = subset
+            from ingest.loaders import iter_input_files
+
+            missing_files = [p for p in iter_input_files(list(suite.corpus)) if (p.name, file_sha256(p)) not in have]
+        elif not suite.exclude_doc_ids:
             return None
-        source, _ = ensure_index(dataclasses.replace(suite, exclude_doc_ids=frozenset()), settings, embedder, index_root)
+        else:
+            source, _ = ensure_index(dataclasses.replace(suite, exclude_doc_ids=frozenset()), settings, embedder, index_root)
     started = time.perf_counter()
     staging = folder.with_name(folder.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -128,6 +137,13 @@ def _derive_from_full_index(
     )
     if removed:
         app.store.apply([], remove_doc_ids=removed)
+    if missing_files:
+        from ingest.pipeline import ingest_paths
+
+        report = ingest_paths(missing_files, app.settings, app.embedder, app.store, on_event=_log,
+                              exclude_doc_ids=set(suite.exclude_doc_ids))
+        if report.failed:
+            _log(f"warning: corpus files not indexed: {report.failed}")
     stats = app.store.stats()
     if stats.get("vectors") != stats.get("chunks") or not stats.get("documents"):
         _log(f"derived index of {suite.name} is inconsistent ({stats}); building from scratch")
@@ -153,6 +169,26 @@ def _derive_from_full_index(
     return info
 
 
+def _subset_index(
+    root: Path, wanted: set[tuple[str, str]], fingerprint: str, embedder: str
+) -> tuple[Path, set[tuple[str, str]]] | None:
+    """The largest complete cached index (built without exclusions) whose corpus files are all in ``wanted``."""
+    best: tuple[int, Path, set[tuple[str, str]]] | None = None
+    for marker in root.glob(f"*/{MARKER}"):
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        files = {tuple(x) for x in info.get("corpus_files") or []}
+        if (info.get("index_fingerprint") != fingerprint or info.get("embedder") != embedder or not files
+                or not files <= wanted or info.get("excluded_ids")):
+            continue
+        size = int(info.get("chunks") or 0)
+        if best is None or size > best[0]:
+            best = (size, marker.parent, files)
+    return (best[1], best[2]) if best else None
+
+
 def _superset_index(root: Path, wanted: set[tuple[str, str]], fingerprint: str, embedder: str) -> Path | None:
     """The smallest complete cached index whose corpus files include ``wanted`` (same fingerprint and embedder)."""
     best: tuple[int, Path] | None = None
@@ -162,7 +198,8 @@ def _superset_index(root: Path, wanted: set[tuple[str, str]], fingerprint: str, 
         except (OSError, json.JSONDecodeError):
             continue
         files = {tuple(x) for x in info.get("corpus_files") or []}
-        if info.get("index_fingerprint") != fingerprint or info.get("embedder") != embedder or not wanted <= files:
+        if (info.get("index_fingerprint") != fingerprint or info.get("embedder") != embedder or not wanted <= files
+                or info.get("excluded_ids")):
             continue
         size = int(info.get("chunks") or 0)
         if best is None or size < best[0]:
