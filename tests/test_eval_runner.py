@@ -221,3 +221,37 @@ def test_a_failing_question_is_recorded_not_fatal(tmp_path: Path, settings: Sett
     row = next(json.loads(l) for l in (out / "records.jsonl").read_text().splitlines() if '"t-crc-age"' in l)
     assert row["decision"] == "refuse" and row["refusal_code"] == "error" and "timed out" in row["error"]
     assert row["correct"] is False
+
+
+def test_suites_sharing_corpus_files_reuse_embeddings(tmp_path):
+    """A suite over files a and b extends a cached index of file a; a suite over a alone is cut from it."""
+    from eval.runner import ensure_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text("\n".join(json.dumps({"doc_id": f"a{i}", "text": f"Alpha fact {i} about asthma."}) for i in range(3)))
+    (corpus / "b.jsonl").write_text("\n".join(json.dumps({"doc_id": f"b{i}", "text": f"Beta fact {i} about sepsis."}) for i in range(2)))
+    questions = json.dumps({"id": "q", "question": "asthma?", "expected_behavior": "answer", "answer_type": "long",
+                            "gold_answer": None, "gold_doc_ids": ["a0"], "category": "c", "reference_answer": "x"})
+
+    def suite(name, files, exclude=None):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "questions.jsonl").write_text(questions + "\n")
+        (folder / "suite.json").write_text(json.dumps({"name": name, "corpus": [f"../corpus/{f}" for f in files],
+                                                       "exclude_doc_ids": exclude, "questions": "questions.jsonl"}))
+        return load_suite(folder)
+
+    settings = Settings(index_dir=tmp_path / "unused")
+    embedder = HashEmbedder()
+    root = tmp_path / "cache"
+    _, only_a = ensure_index(suite("sa", ["a.jsonl"]), settings, embedder, root)
+    _, both = ensure_index(suite("sab", ["a.jsonl", "b.jsonl"], ["a1"]), settings, embedder, root)
+    assert only_a["built"] and only_a["documents"] == 3
+    assert both["derived_from"] == only_a["key"] and both["documents"] == 4  # a0, a2, b0, b1
+    _, b_only = ensure_index(suite("sb", ["b.jsonl"]), settings, embedder, root)
+    assert b_only["documents"] == 2 and "derived_from" not in b_only  # an index with exclusions is never a source
+    folder, a_cut = ensure_index(suite("sa2", ["a.jsonl"], ["a2"]), settings, embedder, root)
+    assert a_cut["derived_from"] == only_a["key"]
+    docs = {d["doc_id"] for d in App(settings.model_copy(update={"index_dir": folder}), embedder=embedder).store.documents()}
+    assert docs == {"a0", "a1"}
