@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 python="${CLINRAG_PYTHON:-$(command -v python3.11 || command -v python3)}"
-want="$(cat requirements.txt requirements-nodeps.txt pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+want="$(cat requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
 stamp=".venv/.clinrag-setup-$want"
 if [ -f "$stamp" ]; then
   exit 0
@@ -14,7 +14,7 @@ echo "clinrag setup: installing into $root/.venv (first run takes about 10 minut
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 pip=(.venv/bin/python -m pip install --disable-pip-version-check --no-input)
 "${pip[@]}" torch==2.13.0
-"${pip[@]}" -r requirements.txt
+"${pip[@]}" -r requirements.txt -c constraints.txt
 "${pip[@]}" --no-deps -r requirements-nodeps.txt
 "${pip[@]}" --no-deps -e .
 rm -f .venv/.clinrag-setup-*
