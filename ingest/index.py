@@ -172,7 +172,8 @@ class IndexStore:
                 for p in prepared
                 for c in p.chunks
             ]
-            keep = [i for i, cid in enumerate(new_ids) if cid in set(fresh)]
+            fresh_ids = set(fresh)
+            keep = [i for i, cid in enumerate(new_ids) if cid in fresh_ids]
             if keep:
                 added_vectors = [new_ids[i] for i in keep]
                 self.vectors.add(added_vectors, vectors[keep], [metas[i] for i in keep])
