@@ -63,14 +63,34 @@ def embedding_text(document: Document, chunk: Chunk, contextual_header: bool) ->
     return f"{header}\n{chunk.text}"
 
 
-def prepare(document: Document, settings: Settings, embedder: Embedder) -> PreparedDocument:
-    chunks = tuple(chunk_document(document, settings.chunking))
-    if not chunks:
-        raise IngestError(document.source_path, "document produced no chunks (no text)")
-    texts = [embedding_text(document, c, settings.embedding.contextual_header) for c in chunks]
-    vectors = embedder.embed_documents(texts)
-    terms = tuple(tuple(content_terms(t)) for t in texts)
-    return PreparedDocument(document, chunks, np.asarray(vectors, dtype=np.float32), terms)
+def prepare_many(
+    documents: list[Document], settings: Settings, embedder: Embedder, on_event: Callable[[str], None] = lambda _m: None
+) -> list[PreparedDocument]:
+    """Chunk every document, then embed all their chunks in shared batches (a JSONL corpus holds thousands of
+    short documents; one encode call per document would waste most of the model's batching)."""
+    chunked = []
+    for document in documents:
+        chunks = tuple(chunk_document(document, settings.chunking))
+        if not chunks:
+            raise IngestError(document.source_path, "document produced no chunks (no text)")
+        texts = [embedding_text(document, c, settings.embedding.contextual_header) for c in chunks]
+        chunked.append((document, chunks, texts))
+    all_texts = [t for _, _, texts in chunked for t in texts]
+    vectors = np.zeros((0, 0), dtype=np.float32)
+    step = 1024
+    parts = []
+    for i in range(0, len(all_texts), step):
+        parts.append(np.asarray(embedder.embed_documents(all_texts[i : i + step]), dtype=np.float32))
+        if len(all_texts) > step:
+            on_event(f"        embedded {min(i + step, len(all_texts))}/{len(all_texts)} chunks")
+    if parts:
+        vectors = np.concatenate(parts)
+    prepared, offset = [], 0
+    for document, chunks, texts in chunked:
+        terms = tuple(tuple(content_terms(t)) for t in texts)
+        prepared.append(PreparedDocument(document, chunks, vectors[offset : offset + len(chunks)], terms))
+        offset += len(chunks)
+    return prepared
 
 
 def ingest_paths(
@@ -98,6 +118,7 @@ def ingest_paths(
         started = time.perf_counter()
         file_prepared: list[PreparedDocument] = []
         file_unchanged: list[str] = []
+        pending: list[Document] = []
         try:
             documents = [d for d in load_file(path, int(settings.max_file_mb * 1e6)) if d.doc_id not in exclude_doc_ids]
             t_load += time.perf_counter() - started
@@ -108,9 +129,10 @@ def ingest_paths(
                 if known.get(document.doc_id) == document.sha256:
                     file_unchanged.append(document.doc_id)
                     continue
-                begin = time.perf_counter()
-                file_prepared.append(prepare(document, settings, embedder))
-                t_embed += time.perf_counter() - begin
+                pending.append(document)
+            begin = time.perf_counter()
+            file_prepared = prepare_many(pending, settings, embedder, on_event)
+            t_embed += time.perf_counter() - begin
         except IngestError as exc:
             report.failed.append((str(path), exc.reason if exc.path == str(path) else str(exc)))
             on_event(f"FAILED  {exc}")
