@@ -169,42 +169,33 @@ def _derive_from_full_index(
     return info
 
 
+def _cached_indexes(root: Path, fingerprint: str, embedder: str):
+    """(folder, corpus files, chunks) of every complete cached index built without exclusions for these settings."""
+    for marker in root.glob(f"*/{MARKER}"):
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        files = {tuple(x) for x in info.get("corpus_files") or []}
+        if info.get("index_fingerprint") == fingerprint and info.get("embedder") == embedder and files and not info.get("excluded_ids"):
+            yield marker.parent, files, int(info.get("chunks") or 0)
+
+
 def _subset_index(
     root: Path, wanted: set[tuple[str, str]], fingerprint: str, embedder: str
 ) -> tuple[Path, set[tuple[str, str]]] | None:
-    """The largest complete cached index (built without exclusions) whose corpus files are all in ``wanted``."""
-    best: tuple[int, Path, set[tuple[str, str]]] | None = None
-    for marker in root.glob(f"*/{MARKER}"):
-        try:
-            info = json.loads(marker.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        files = {tuple(x) for x in info.get("corpus_files") or []}
-        if (info.get("index_fingerprint") != fingerprint or info.get("embedder") != embedder or not files
-                or not files <= wanted or info.get("excluded_ids")):
-            continue
-        size = int(info.get("chunks") or 0)
-        if best is None or size > best[0]:
-            best = (size, marker.parent, files)
-    return (best[1], best[2]) if best else None
+    """The largest cached index whose corpus files are all in ``wanted``."""
+    found = [(size, folder, files) for folder, files, size in _cached_indexes(root, fingerprint, embedder) if files <= wanted]
+    if not found:
+        return None
+    _, folder, files = max(found, key=lambda t: t[0])
+    return folder, files
 
 
 def _superset_index(root: Path, wanted: set[tuple[str, str]], fingerprint: str, embedder: str) -> Path | None:
-    """The smallest complete cached index whose corpus files include ``wanted`` (same fingerprint and embedder)."""
-    best: tuple[int, Path] | None = None
-    for marker in root.glob(f"*/{MARKER}"):
-        try:
-            info = json.loads(marker.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        files = {tuple(x) for x in info.get("corpus_files") or []}
-        if (info.get("index_fingerprint") != fingerprint or info.get("embedder") != embedder or not wanted <= files
-                or info.get("excluded_ids")):
-            continue
-        size = int(info.get("chunks") or 0)
-        if best is None or size < best[0]:
-            best = (size, marker.parent)
-    return best[1] if best else None
+    """The smallest cached index whose corpus files include ``wanted``."""
+    found = [(size, folder) for folder, files, size in _cached_indexes(root, fingerprint, embedder) if wanted <= files]
+    return min(found, key=lambda t: t[0])[1] if found else None
 
 
 # ----------------------------------------------------------------------------- per-question rows
