@@ -63,10 +63,9 @@ def ensure_index(
         return folder, {**info, "dir": str(folder), "built": False}
     if folder.exists():  # an interrupted build: start again
         shutil.rmtree(folder)
-    if suite.exclude_doc_ids:
-        derived = _derive_from_full_index(suite, settings, embedder, index_root, folder, key, embedder_name)
-        if derived is not None:
-            return folder, {**derived, "dir": str(folder), "built": True}
+    derived = _derive_from_cached_index(suite, settings, embedder, index_root, folder, key, embedder_name)
+    if derived is not None:
+        return folder, {**derived, "dir": str(folder), "built": True}
     _log(f"building the index of suite {suite.name!r} in {folder} (cached for later runs)")
     app = App(settings.model_copy(update={"index_dir": folder}), embedder=embedder)
     started = time.perf_counter()
@@ -97,7 +96,7 @@ def ensure_index(
     return folder, {**info, "dir": str(folder), "built": True}
 
 
-def _derive_from_full_index(
+def _derive_from_cached_index(
     suite: Suite, settings: Settings, embedder: Any, index_root: Path | None, folder: Path, key: str, embedder_name: str
 ) -> dict[str, Any] | None:
     """Reuse embeddings across suites: copy a cached index whose corpus files include this suite's, then remove the
