@@ -75,7 +75,16 @@ class App:
     def answerer(self, generator: str | None = None):
         _, Answerer, _, _ = _answer_parts()
         drafter = self.drafter(generator)
-        models = {"embedder": self.embedder.name, "generator": drafter.name, "judge": self.judge.name if self.judge else "none"}
+        from rag.calibration import calibration_tag
+
+        fitted = self.calibration.fingerprint
+        state = "fitted for these settings" if fitted == calibration_tag(self.settings) else f"STALE: fitted for settings {fitted}"
+        models = {
+            "embedder": self.embedder.name,
+            "generator": drafter.name,
+            "judge": self.judge.name if self.judge else "none",
+            "calibration": f"{fitted} ({state})",
+        }
         return Answerer(self.settings, self.retriever, drafter, self.verifier, self.calibration, models)
 
     def ingest(

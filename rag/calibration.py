@@ -85,6 +85,14 @@ class CalibrationSet:
         return self.models.get(name) or DEFAULTS[name]
 
 
+def calibration_tag(settings) -> str:
+    """The settings fingerprint a calibration is valid for: every answer-changing setting except the policy
+    thresholds, which act on the calibrated probabilities rather than change them."""
+    from clinrag.settings import PolicySettings
+
+    return settings.model_copy(update={"policy": PolicySettings()}).fingerprint()
+
+
 def load_calibration(path: Path = CALIBRATION_FILE) -> CalibrationSet:
     if not path.exists():
         return CalibrationSet("defaults", dict(DEFAULTS))

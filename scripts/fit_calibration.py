@@ -30,18 +30,13 @@ from eval.metrics import ece
 from eval.runner import ensure_index
 from eval.scoring import score_question
 from eval.suites import load_suite
-from rag.calibration import CALIBRATION_FILE, DEFAULTS, CalibrationSet, LogisticCalibrator, save_calibration
+from rag.calibration import CALIBRATION_FILE, DEFAULTS, calibration_tag, CalibrationSet, LogisticCalibrator, save_calibration
 
 SHARED = REPO_ROOT.parent / "shared" / "data"
 ANSWERABILITY = ("top_dense", "dense_margin", "top_bm25_per_term", "coverage_best", "coverage_top3")
 SUPPORT = ("coverage", "bigram_coverage", "numbers_ok", "has_numbers", "negation_mismatch", "length_ratio", "cos_best", "cos_passage")
 GROUNDEDNESS = ("answerability", "support_min", "support_mean", "dropped_fraction", "coverage_best", "top_dense")
 DEV_SUITES = {"pubmedqa-dev": None, "bioasq-dev": "yesno", "medquad-dev": None, "medhalt-fake-dev": None}
-
-
-def calibration_tag(settings) -> str:
-    """Settings fingerprint with the policy thresholds left out (they do not change the calibrators' inputs)."""
-    return settings.model_copy(update={"policy": PolicySettings()}).fingerprint()
 
 
 def fit(name: str, rows: list[dict], labels: list[int], features: tuple[str, ...], info: dict) -> tuple[LogisticCalibrator, dict]:

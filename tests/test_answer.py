@@ -138,3 +138,13 @@ def test_markers_after_the_full_stop_belong_to_the_sentence_before():
         ("Yes.", ()), ("First claim here.", (1,)), ("Second claim (grade C).", (2,)), ("Third.", (3,))
     ]
     assert parsed[2].invalid_markers == (9,)
+
+
+def test_answer_records_say_whether_the_calibration_fits_the_settings(tiny_app):
+    from rag.calibration import calibration_tag, load_calibration
+
+    assert "STALE" in tiny_app.answerer("extractive").models["calibration"]  # unit-test calibrators
+    shipped = load_calibration()
+    assert shipped.fingerprint == calibration_tag(tiny_app.settings), "rag/calibration.json is stale: run scripts/fit_calibration.py"
+    for name in ("answerability", "support", "groundedness"):
+        assert shipped.models[name].info["fitted"] is True
