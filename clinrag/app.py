@@ -85,7 +85,8 @@ class App:
             "judge": self.judge.name if self.judge else "none",
             "calibration": f"{fitted} ({state})",
         }
-        return Answerer(self.settings, self.retriever, drafter, self.verifier, self.calibration, models)
+        justifier = self.drafter("extractive") if drafter.name != "extractive" else None
+        return Answerer(self.settings, self.retriever, drafter, self.verifier, self.calibration, models, justifier)
 
     def ingest(
         self, paths: list[Path], on_event=lambda _m: None, rebuild: bool = False, exclude_doc_ids: frozenset[str] = frozenset()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import replace
 from typing import Sequence
 
 from clinrag.settings import Settings
@@ -37,6 +38,7 @@ class Answerer:
         verifier: Verifier,
         calibration: CalibrationSet,
         models: dict[str, str],
+        justifier: Drafter | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
@@ -44,6 +46,7 @@ class Answerer:
         self.verifier = verifier
         self.calibration = calibration
         self.models = models
+        self.justifier = justifier
 
     def ask(self, question: str) -> AnswerRecord:
         started = time.perf_counter()
@@ -66,6 +69,9 @@ class Answerer:
         if draft.cannot_answer:
             return self._refusal(question, REFUSAL_UNSUPPORTED, evidence, answerability, timings, started, signals=features)
 
+        if draft.verdict and self.justifier is not None and not _has_content(draft.text, len(shown)):
+            # a bare "Yes. [1]": state the verdict with the evidence sentence that best supports it, verbatim
+            draft = replace(draft, text=self.justifier.draft(question, shown).text)
         t = time.perf_counter()
         kept, dropped = self._verify(draft.text, shown)
         timings["verify"] = time.perf_counter() - t
@@ -173,6 +179,10 @@ class Answerer:
             generator=self.drafter.name,
             signals=_rounded(signals or {}),
         )
+
+
+def _has_content(text: str, n_evidence: int) -> bool:
+    return any(not is_verdict_only(p.text) for p in parse_cited_sentences(text, n_evidence))
 
 
 def _threshold(configured: float | None, fitted: float | None) -> float:

@@ -148,3 +148,17 @@ def test_answer_records_say_whether_the_calibration_fits_the_settings(tiny_app):
     assert shipped.fingerprint == calibration_tag(tiny_app.settings), "rag/calibration.json is stale: run scripts/fit_calibration.py"
     for name in ("answerability", "support", "groundedness"):
         assert shipped.models[name].info["fitted"] is True
+
+
+def test_a_bare_llm_verdict_is_justified_with_a_verbatim_evidence_sentence(tiny_app):
+    from rag.answer import Answerer
+    from rag.generators import ExtractiveDrafter
+
+    drafter = LLMDrafter(ScriptedGenerator(["No. [1]"]), tiny_app.settings.generation)
+    answerer = Answerer(
+        tiny_app.settings, tiny_app.retriever, drafter, Verifier(tiny_app.embedder, DEFAULTS["support"]),
+        tiny_app.calibration, {}, ExtractiveDrafter(tiny_app.embedder, tiny_app.settings.generation),
+    )
+    record = answerer.ask("Is short-acting beta agonist monotherapy recommended for adults?")
+    assert record.decision == "answer" and record.verdict == "no"
+    assert record.answer.startswith("No. ") and "not recommended" in record.answer and record.sentences[0].citations
