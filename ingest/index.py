@@ -57,6 +57,7 @@ class IndexStore:
         self.embedder_name = embedder_name
         self.vectors = ChromaVectors(self.root / "chroma")
         self._lexical: tuple[int, LexicalIndex] | None = None
+        self._schema_ready = False
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- reading
@@ -71,7 +72,9 @@ class IndexStore:
         self.root.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.catalog_path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
-        conn.executescript(SCHEMA)
+        if not self._schema_ready:  # once per store, not on every search
+            conn.executescript(SCHEMA)
+            self._schema_ready = True
         return conn
 
     def state(self) -> dict[str, str]:
