@@ -17,7 +17,7 @@ import numpy as np
 
 from clinrag.errors import GenerationError
 from clinrag.settings import GenerationSettings
-from clinrag.text import NEGATIONS, content_terms, split_sentences, tokens
+from clinrag.text import content_terms, split_sentences
 from rag import prompts
 from rag.protocols import Embedder, GenerationRequest, Generator
 from rag.retrieval import SearchResult

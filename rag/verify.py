@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
-
 import numpy as np
 
 from clinrag.text import NEGATIONS, content_terms, missing_numbers, split_sentences, tokens
@@ -117,6 +115,3 @@ class Verifier:
             self._sentence_vectors[passage] = cached
         return cached
 
-
-def feature_vector(features: Mapping[str, float], names: tuple[str, ...]) -> list[float]:
-    return [float(features.get(n, 0.0)) for n in names]

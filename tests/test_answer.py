@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import pytest
 
 from rag.calibration import DEFAULTS
 from rag.generators import LLMDrafter, is_yes_no_question
