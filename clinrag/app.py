@@ -16,9 +16,13 @@ from rag.retrieval import HybridRetriever
 
 
 class App:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, reader=None, calibration=None) -> None:
         self.settings = settings
         self._embedder = embedder
+        if reader is not None:  # injected (tests: a deterministic fake; evaluation: a shared instance)
+            self.__dict__["reader"] = reader
+        if calibration is not None:
+            self.__dict__["calibration"] = calibration
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -38,9 +42,40 @@ class App:
     def retriever(self) -> HybridRetriever:
         return HybridRetriever(self.store, self.embedder, self.settings.retrieval)
 
+    def search(self, query: str, k: int | None = None, mode: str = "fused"):
+        """Search in one of four modes: ``fused`` (BM25 + dense, RRF), ``bm25``, ``dense``, or ``reranked`` (the fused
+        candidates reordered by the reader, as answers use them; results carry ``reader_score``)."""
+        if mode != "reranked":
+            return self.retriever.search(query, k=k, mode=mode)
+        from dataclasses import replace as _replace
+
+        from rag.answer import read_evidence
+
+        response, results, _ = read_evidence(self.retriever, self.reader, self.settings, query)
+        return _replace(response, results=results[: k or self.settings.retrieval.k])
+
+    @cached_property
+    def reader(self):
+        from rag.reader import CrossEncoderReader
+
+        r = self.settings.reader
+        return CrossEncoderReader(r.weights_dir, r.sha256, self.settings.generation.n_threads, r.batch_size, r.quantize)
+
     @cached_property
     def calibration(self):
-        return _answer_parts()[2]()
+        """The fitted calibration for these settings; an error when it was fitted for other settings."""
+        from clinrag.errors import CalibrationError
+        from rag.calibration import calibration_tag
+
+        calibration = _answer_parts()[2]()
+        tag = calibration_tag(self.settings)
+        if calibration.fingerprint != tag:
+            raise CalibrationError(
+                f"the calibration in {calibration.source} was fitted for settings {calibration.fingerprint}, but the active "
+                f"settings are {tag} (a retrieval, chunking, embedder or reader setting differs from the fitted one); "
+                "undo the change or refit with `.venv/bin/python scripts/fit_calibration.py`"
+            )
+        return calibration
 
     @cached_property
     def judge(self):
@@ -53,7 +88,7 @@ class App:
     def verifier(self):
         generators, _, _, Verifier = _answer_parts()
         name = "support_judge" if self.judge is not None else "support"
-        return Verifier(self.embedder, self.calibration.get(name), self.judge)
+        return Verifier(self.reader, self.calibration.get(name), self.judge)
 
     def drafter(self, generator: str | None = None):
         """The drafter named by ``generator`` (default: settings), built once per name."""
@@ -63,7 +98,7 @@ class App:
             generators = _answer_parts()[0]
             g = self.settings.generation
             if name == "extractive":
-                cache[name] = generators.ExtractiveDrafter(self.embedder, g)
+                cache[name] = generators.ExtractiveDrafter(self.reader, g)
             elif name == "local":
                 cache[name] = generators.LLMDrafter(generators.LlamaGenerator(g.local_model, g), g)
             elif name == "api":
@@ -75,18 +110,17 @@ class App:
     def answerer(self, generator: str | None = None):
         _, Answerer, _, _ = _answer_parts()
         drafter = self.drafter(generator)
-        from rag.calibration import calibration_tag
-
         fitted = self.calibration.fingerprint
-        state = "fitted for these settings" if fitted == calibration_tag(self.settings) else f"STALE: fitted for settings {fitted}"
+        note = "" if drafter.name == "extractive" else "; groundedness fitted on extractive answers"
         models = {
             "embedder": self.embedder.name,
+            "reader": self.reader.name,
             "generator": drafter.name,
             "judge": self.judge.name if self.judge else "none",
-            "calibration": f"{fitted} ({state})",
+            "calibration": f"{fitted} (fitted for these settings{note})",
         }
         justifier = self.drafter("extractive") if drafter.name != "extractive" else None
-        return Answerer(self.settings, self.retriever, drafter, self.verifier, self.calibration, models, justifier)
+        return Answerer(self.settings, self.retriever, self.reader, drafter, self.verifier, self.calibration, models, justifier)
 
     def ingest(
         self, paths: list[Path], on_event=lambda _m: None, rebuild: bool = False, exclude_doc_ids: frozenset[str] = frozenset()

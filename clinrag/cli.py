@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="hybrid search; prints cited passages")
     p.add_argument("query")
     p.add_argument("--k", type=int, default=None)
-    p.add_argument("--mode", choices=["fused", "bm25", "dense"], default="fused")
+    p.add_argument("--mode", choices=["fused", "bm25", "dense", "reranked"], default="fused",
+                   help="fused (default), the single retrievers, or reranked (fused candidates read by the reader)")
     p.add_argument("--json", action="store_true")
     _common(p)
 
@@ -50,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generator", choices=["extractive", "local", "api"], default=None)
     p.add_argument("--seed", type=int, default=0)
     _common(p)
+
+    p = sub.add_parser("train-reader", help="train the clinical reader (cross-encoder) from ../shared/data; hours on 2 cores",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
 
     p = sub.add_parser("docs", help="list the documents in the index")
     p.add_argument("--json", action="store_true")
@@ -93,7 +98,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     app = App(_settings(args))
     app.store.require_ready()
-    response = app.retriever.search(args.query, k=args.k, mode=args.mode)
+    response = app.search(args.query, k=args.k, mode=args.mode)
     if args.json:
         _print_json(response.to_dict())
         return 0
@@ -101,7 +106,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         pages = "" if r.page_start is None else f", p. {r.page_start}" + ("" if r.page_end == r.page_start else f"-{r.page_end}")
         flag = "  [SUPERSEDED]" if r.status == "superseded" else ""
         print(f"[{i}] {r.title} ({r.version or 'no version'}, {r.date or 'no date'}{pages}){flag}")
-        print(f"    {r.section or '-'} | score {r.score:.4f} (bm25 #{r.bm25_rank}, dense #{r.dense_rank})")
+        reader = "" if r.reader_score is None else f", reader {r.reader_score:.3f}"
+        print(f"    {r.section or '-'} | score {r.score:.4f} (bm25 #{r.bm25_rank}, dense #{r.dense_rank}{reader})")
         print("    " + " ".join(r.text.split())[:300])
     if not response.results:
         print("no results")
@@ -166,7 +172,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "docs": cmd_docs, "ui": cmd_ui}
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    from training.run import main as train_main
+
+    return train_main(args.rest)
+
+
+COMMANDS = {
+    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "docs": cmd_docs, "ui": cmd_ui,
+    "train-reader": cmd_train_reader,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

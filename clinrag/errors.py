@@ -68,3 +68,7 @@ class QuestionError(ClinragError):
 
 class SuiteError(ClinragError):
     """An evaluation suite folder or judge file does not follow the documented format."""
+
+
+class CalibrationError(ClinragError):
+    """The fitted calibration is missing, unreadable, lacks a model or threshold, or was fitted for other settings."""

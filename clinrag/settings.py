@@ -26,6 +26,9 @@ from clinrag.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INDEX_DIR = REPO_ROOT / "var" / "index"
+DEFAULT_READER_DIR = REPO_ROOT / "models" / "clinical-reader"
+# sha256 of the shipped models/clinical-reader/reader.safetensors (printed by `clinrag train-reader`)
+READER_SHA256 = ""
 
 
 class _Section(BaseModel):
@@ -73,6 +76,21 @@ class GenerationSettings(_Section):
     extractive_max_sentences: int = Field(3, ge=1, le=8)
 
 
+class ReaderSettings(_Section):
+    weights_dir: Path = Field(DEFAULT_READER_DIR, description="Folder of reader.safetensors and config.json.")
+    sha256: str = Field(READER_SHA256, description="Expected sha256 of reader.safetensors; checked when it loads.")
+    candidates: int = Field(12, ge=1, le=50, description="Fused candidates the reader reads for each question.")
+    rerank: bool = Field(True, description="Order the evidence by the reader's relevance (blended with fusion).")
+    rerank_prior: float = Field(
+        0.5, ge=0, description="Weight of the fused rank (log of 1/rank) added to the reader's relevance logit."
+    )
+    quantize: bool = Field(False, description="int8 dynamic quantisation of the reader's linear layers.")
+    batch_size: int = Field(16, ge=1, description="Pairs per reader forward pass (does not change scores).")
+    focus_min_chars: int = Field(
+        240, ge=0, description="Messages longer than this are reduced to the sentences that ask before retrieval."
+    )
+
+
 class PolicySettings(_Section):
     min_answerable: float | None = Field(
         None, ge=0, le=1,
@@ -81,6 +99,10 @@ class PolicySettings(_Section):
     min_sentence_support: float = Field(0.5, ge=0, le=1, description="Drop a sentence whose support is below.")
     min_groundedness: float | None = Field(
         None, ge=0, le=1, description="Refuse when the calibrated score is below; None uses the fitted operating point."
+    )
+    min_verdict: float | None = Field(
+        None, ge=0, le=1,
+        description="State a yes/no verdict only when the reader's verdict probability reaches this; None uses the fitted one.",
     )
 
 
@@ -97,6 +119,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     generation: GenerationSettings = GenerationSettings()
+    reader: ReaderSettings = ReaderSettings()
     policy: PolicySettings = PolicySettings()
 
     @classmethod
@@ -121,6 +144,7 @@ class Settings(BaseSettings):
         data["generation"] = {
             k: v for k, v in data["generation"].items() if k not in {"n_threads", "api_timeout_s"}
         }
+        data["reader"] = {k: v for k, v in data["reader"].items() if k not in {"weights_dir", "batch_size"}}
         return _digest(data)
 
 

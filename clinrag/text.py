@@ -26,12 +26,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 # A block is a heading line on its own, or lines joined until a blank line, a bullet or a heading starts.
 _BLOCK = re.compile(r"[ \t]*#[^\n]*|[^\n]+(?:\n(?![ \t]*(?:[-*•]|\d+[.)])\s)(?![ \t]*(?:\n|#))[^\n]+)*")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,/][0-9]+)*")
-_NUMBER = re.compile(r"(?<![a-z0-9])(\d+(?:[.,]\d+)?(?:\s*(?:/|-|to)\s*\d+(?:[.,]\d+)?)?)\s*(%|[a-zµμ/]+(?:/[a-z0-9]+)*)?")
-_UNIT_WORDS = {
-    "mg", "g", "mcg", "µg", "μg", "kg", "ml", "l", "mmhg", "mm", "hg", "mmol", "mol", "units", "unit", "iu", "hours",
-    "hour", "h", "days", "day", "weeks", "week", "months", "month", "years", "year", "minutes", "minute", "min", "%",
-    "times", "doses", "dose", "mg/dl", "mg/kg", "ml/kg", "mg/day", "ml/min", "mme", "mg/l", "mmol/l", "cells/ul",
-}
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -89,32 +83,3 @@ def stem(word: str) -> str:
 def content_terms(text: str) -> list[str]:
     """Stemmed tokens without stopwords: the terms BM25 indexes and coverage measures count."""
     return [stem(t) for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
-
-
-def number_mentions(text: str) -> list[tuple[str, str]]:
-    """Numbers and ranges with the unit that follows them, canonical: ``[('500', 'mg'), ('130/80', 'mmhg')]``.
-
-    The unit is '' when no known unit follows. Citation markers like ``[2]`` are not numbers of the claim.
-    """
-    text = re.sub(r"\[\d+\]", " ", normalize(text)).replace("mm hg", "mmhg")
-    found: list[tuple[str, str]] = []
-    for match in _NUMBER.finditer(text):
-        value = re.sub(r"\s*(?:-|to)\s*", "-", match.group(1)).replace(" ", "").replace(",", ".")
-        unit = (match.group(2) or "").strip().rstrip(".")
-        found.append((value, unit if unit in _UNIT_WORDS else ""))
-    return found
-
-
-def missing_numbers(claim: str, passage: str) -> list[str]:
-    """Numbers (with units) of the claim that the passage does not state: a wrong dose shows up here."""
-    have = number_mentions(passage)
-    values = {v for v, _ in have} | {part for v, _ in have for part in re.split(r"[-/]", v)}
-    with_units = {(v, u) for v, u in have if u}
-    missing = []
-    for value, unit in number_mentions(claim):
-        parts_ok = all(part in values for part in re.split(r"[-/]", value))
-        if value not in values and not parts_ok:
-            missing.append(f"{value} {unit}".strip())
-        elif unit and any(v == value for v, _ in with_units) and (value, unit) not in with_units:
-            missing.append(f"{value} {unit}")
-    return missing

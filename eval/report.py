@@ -234,7 +234,9 @@ def build_report(
         "n": len(rows),
         "settings_fingerprint": meta.get("settings_fingerprint"),
         "generator": meta.get("generator"),
-        "retrieval": dict(baselines.get("fused", {})),
+        # what the answers used: the reader's reranking of the fused candidates when it ran, else fusion
+        "retrieval": dict(baselines.get("reranked") or baselines.get("fused", {})),
+        "retrieval_mode": "reranked" if baselines.get("reranked") else "fused",
         "answer": answer_section(rows),
         "citations": citation_section(rows),
         "refusal": refusal_section(rows),

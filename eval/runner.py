@@ -29,7 +29,7 @@ from eval.report import build_report, write_documents, write_json, write_jsonl, 
 from eval.scoring import is_false_premise, score_question
 from eval.suites import Suite, corpus_hashes, file_sha256, index_key, load_suite, stratified_sample, validate_suite, variant_kind
 
-MODES = ("fused", "bm25", "dense")
+MODES = ("fused", "bm25", "dense", "reranked")
 RETRIEVAL_K = 10
 JUDGE_LABELS = ("supported", "unsupported", "contradicted")
 MARKER = "eval-index.json"
@@ -262,7 +262,8 @@ def question_row(
 
 # ----------------------------------------------------------------------------- retrieval
 def retrieval_rankings(retriever: Any, questions: Sequence[Mapping[str, Any]], mode: str) -> dict[str, list[str]]:
-    """question id -> doc ids of the top-10 results of ``retriever.search(q, k=10, mode)``."""
+    """question id -> doc ids of the top-10 results of ``retriever.search(q, k=10, mode)`` (``retriever`` is the App,
+    whose ``search`` also offers the ``reranked`` mode)."""
     out: dict[str, list[str]] = {}
     for q in questions:
         try:
@@ -292,8 +293,11 @@ def run_suite(
     *,
     index_root: Path | None = None,
     progress: bool = True,
+    reader: Any = None,
+    calibration: Any = None,
 ) -> dict[str, Any]:
-    """Evaluate ``suite_dir`` and write the report files; returns the report dictionary."""
+    """Evaluate ``suite_dir`` and write the report files; returns the report dictionary. ``embedder``, ``reader`` and
+    ``calibration`` replace the configured ones (tests inject fakes; a caller may share loaded models)."""
     from clinrag.app import App
 
     started = time.perf_counter()
@@ -311,12 +315,12 @@ def run_suite(
     t = time.perf_counter()
     index_dir, index_info = ensure_index(suite, settings, embedder, index_root)
     timings["index_s"] = time.perf_counter() - t
-    app = App(settings.model_copy(update={"index_dir": index_dir}), embedder=embedder)
+    app = App(settings.model_copy(update={"index_dir": index_dir}), embedder=embedder, reader=reader, calibration=calibration)
     app.store.require_ready()
 
     t = time.perf_counter()
     answerable = [q for q in questions if q.get("expected_behavior") == "answer" and q.get("gold_doc_ids")]
-    rankings = {mode: retrieval_rankings(app.retriever, answerable, mode) for mode in MODES}
+    rankings = {mode: retrieval_rankings(app, answerable, mode) for mode in MODES}
     baselines = {
         mode: M.retrieval_summary([rankings[mode][str(q["id"])] for q in answerable], [q["gold_doc_ids"] for q in answerable])
         for mode in MODES
@@ -348,7 +352,7 @@ def run_suite(
     cited = [c for _, r, _, _ in records for s in _record_dict(r).get("sentences") or [] for c in s.get("citations") or []]
     chunk_docs = _chunk_docs(app.store, cited)
     rows = [
-        question_row(q, record, rankings["fused"].get(str(q["id"])), chunk_docs, latency, error)
+        question_row(q, record, rankings["reranked"].get(str(q["id"])), chunk_docs, latency, error)
         for q, record, latency, error in records
     ]
     fingerprints = {str(_record_dict(r).get("settings_fingerprint")) for _, r, _, _ in records if r is not None}

@@ -1,4 +1,5 @@
-"""The answer pipeline: retrieve -> gate -> draft -> verify each sentence per cited chunk -> calibrate -> decide."""
+"""The answer pipeline: focus -> retrieve -> read (rerank) -> gate -> draft -> verify each sentence per cited chunk
+-> verdict (yes/no questions only) -> calibrated groundedness -> answer or refuse."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import time
 from dataclasses import replace
 from typing import Sequence
 
+import numpy as np
+
 from clinrag.settings import Settings
 from rag.calibration import CalibrationSet
-from rag.generators import Drafter
+from rag.focus import focus_question
+from rag.generators import Drafter, is_yes_no_question
 from rag.policy import (
     answerability_features,
     drafting_evidence,
@@ -17,16 +21,40 @@ from rag.policy import (
     parse_cited_sentences,
     version_warnings,
 )
+from rag.protocols import Reader
+from rag.reader import passage_input
 from rag.record import (
     REFUSAL_LOW_GROUNDEDNESS,
     REFUSAL_MESSAGES,
     REFUSAL_NO_EVIDENCE,
+    REFUSAL_NOT_STATED,
     REFUSAL_UNSUPPORTED,
     AnswerRecord,
     SentenceRecord,
 )
-from rag.retrieval import HybridRetriever, SearchResult, clean_question
+from rag.rerank import logit, reranked, with_scores
+from rag.retrieval import HybridRetriever, SearchResponse, SearchResult, clean_question
+from rag.verdict import decide_verdict
 from rag.verify import Verifier
+
+# the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
+ON_TOPIC_RELEVANCE = 0.2
+
+
+def read_evidence(
+    retriever: HybridRetriever, reader: Reader, settings: Settings, query: str
+) -> tuple[SearchResponse, list[SearchResult], list[float]]:
+    """Fused candidates read by the reader: (fused response, results in final order with ``reader_score``, their
+    relevance). With ``reader.rerank`` off, the fused order is kept."""
+    r = settings.reader
+    response = retriever.search(query, k=max(r.candidates, settings.retrieval.k))
+    candidates = response.results
+    if not candidates:
+        return response, [], []
+    relevance = [float(p) for p in reader.relevance(query, [passage_input(c.text, c.title, c.section) for c in candidates])]
+    if r.rerank:
+        candidates, relevance = reranked(candidates, relevance, r.rerank_prior)
+    return response, with_scores(candidates, relevance), relevance
 
 
 class Answerer:
@@ -34,6 +62,7 @@ class Answerer:
         self,
         settings: Settings,
         retriever: HybridRetriever,
+        reader: Reader,
         drafter: Drafter,
         verifier: Verifier,
         calibration: CalibrationSet,
@@ -42,62 +71,66 @@ class Answerer:
     ) -> None:
         self.settings = settings
         self.retriever = retriever
+        self.reader = reader
         self.drafter = drafter
         self.verifier = verifier
         self.calibration = calibration
         self.models = models
         self.justifier = justifier
 
+    def _threshold(self, name: str) -> float:
+        configured = getattr(self.settings.policy, name)
+        return float(configured) if configured is not None else self.calibration.threshold(name)
+
     def ask(self, question: str) -> AnswerRecord:
         started = time.perf_counter()
         question = clean_question(question)
-        policy = self.settings.policy
-        response = self.retriever.search(question)
-        evidence = response.results
-        timings = {"retrieve": time.perf_counter() - started}
-        features = answerability_features(response)
+        focused = focus_question(question, self.settings.reader.focus_min_chars)
+        query = focused.text
+        response, evidence, relevance = read_evidence(self.retriever, self.reader, self.settings, query)
+        timings = {"retrieve_read": time.perf_counter() - started}
+        features = answerability_features(response, relevance)
         answerability = self.calibration.get("answerability").probability(features) if evidence else 0.0
-        min_answerable = _threshold(policy.min_answerable, self.calibration.thresholds.get("min_answerable"))
-        min_groundedness = _threshold(policy.min_groundedness, self.calibration.thresholds.get("min_groundedness"))
-        if answerability < min_answerable:
-            return self._refusal(question, REFUSAL_NO_EVIDENCE, evidence, answerability, timings, started, signals=features)
+        context = _Context(question, query, evidence[: max(self.settings.retrieval.k, 1)], answerability, timings, started, features)
+        if answerability < self._threshold("min_answerable"):
+            on_topic = [e for e in evidence[:3] if (e.reader_score or 0.0) >= ON_TOPIC_RELEVANCE]
+            return self._refusal(context, REFUSAL_NOT_STATED if on_topic else REFUSAL_NO_EVIDENCE, closest=on_topic)
 
         t = time.perf_counter()
         shown = drafting_evidence(evidence)[: self.settings.generation.evidence_chunks]
-        draft = self.drafter.draft(question, shown)
+        draft = self.drafter.draft(query, shown)
         timings["draft"] = time.perf_counter() - t
         if draft.cannot_answer:
-            return self._refusal(question, REFUSAL_UNSUPPORTED, evidence, answerability, timings, started, signals=features)
+            return self._refusal(context, REFUSAL_UNSUPPORTED)
+        if self.justifier is not None and not _has_content(draft.text, len(shown)):
+            # a bare "Yes. [1]" from a model: quote the evidence sentences the reader picks instead
+            draft = replace(draft, text=self.justifier.draft(query, shown).text)
 
-        if draft.verdict and self.justifier is not None and not _has_content(draft.text, len(shown)):
-            # a bare "Yes. [1]": state the verdict with the evidence sentence that best supports it, verbatim
-            draft = replace(draft, text=self.justifier.draft(question, shown).text)
         t = time.perf_counter()
         kept, dropped = self._verify(draft.text, shown)
         timings["verify"] = time.perf_counter() - t
         if not kept:
-            return self._refusal(question, REFUSAL_UNSUPPORTED, evidence, answerability, timings, started, dropped=dropped, signals=features)
+            return self._refusal(context, REFUSAL_UNSUPPORTED, dropped=dropped)
 
-        supports = [s.support for s in kept]
-        g_features = {
-            "answerability": answerability,
-            "support_min": min(supports),
-            "support_mean": statistics.fmean(supports),
-            "dropped_fraction": len(dropped) / (len(kept) + len(dropped)),
-            "n_sentences": float(len(kept)),
-            **features,
-        }
+        verdict, verdict_confidence, verdict_reason = None, None, None
+        if is_yes_no_question(question):
+            t = time.perf_counter()
+            probabilities = self.reader.verdict(query, [s.text for s in kept])
+            decision = decide_verdict(np.asarray(probabilities), self._threshold("min_verdict"))
+            verdict, verdict_confidence, verdict_reason = decision.verdict, round(decision.confidence, 4), decision.reason
+            if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first
+                kept = [kept[decision.evidence]] + [s for i, s in enumerate(kept) if i != decision.evidence]
+            timings["verdict"] = time.perf_counter() - t
+
+        g_features = self._groundedness_features(query, features, answerability, kept, dropped, draft, verdict_confidence, shown)
         groundedness = round(self.calibration.get("groundedness").probability(g_features), 4)
-        if groundedness < min_groundedness:
-            return self._refusal(
-                question, REFUSAL_LOW_GROUNDEDNESS, evidence, answerability, timings, started,
-                dropped=dropped, groundedness=groundedness, kept=kept, signals=g_features,
-            )
+        if groundedness < self._threshold("min_groundedness"):
+            return self._refusal(context, REFUSAL_LOW_GROUNDEDNESS, dropped=dropped + kept, groundedness=groundedness, signals=g_features)
         cited = {c for s in kept for c in s.citations}
-        verdict = draft.verdict
         body = " ".join(f"{s.text} " + "".join(f"[{m}]" for m in s.markers) for s in kept)
         answer = f"{verdict.capitalize()}. {body}" if verdict else body
         timings["total"] = time.perf_counter() - started
+        ordered = list(shown) + [e for e in evidence if e not in shown]
         return AnswerRecord(
             question=question,
             decision="answer",
@@ -105,89 +138,125 @@ class Answerer:
             sentences=kept,
             groundedness=groundedness,
             refusal_reason=None,
-            evidence=list(shown) + [e for e in evidence if e not in shown],
+            evidence=ordered,
             timings_s=_rounded(timings),
             models=self.models,
             settings_fingerprint=self.settings.fingerprint(),
             verdict=verdict,
             answerability=round(answerability, 4),
             dropped_sentences=dropped,
-            warnings=version_warnings(list(shown) + [e for e in evidence if e not in shown], cited),
+            warnings=version_warnings(ordered, cited),
             generator=self.drafter.name,
             signals=_rounded(g_features),
+            focused_question=query if query != question else None,
+            verdict_confidence=verdict_confidence,
+            verdict_reason=verdict_reason,
         )
 
+    def _groundedness_features(self, query, features, answerability, kept, dropped, draft, verdict_confidence, shown) -> dict[str, float]:
+        supports = [s.support for s in kept]
+        relevance = [float(x) for x in draft.extra.get("sentence_relevance") or []]
+        if not relevance:  # LLM drafts: read the kept sentences now
+            relevance = [float(p) for p in self.reader.relevance(query, [s.text for s in kept])]
+        cited_rel = [e.reader_score or 0.0 for e in shown if any(e.chunk_id in s.citations for s in kept)]
+        return {
+            **features,
+            "answerability": answerability,
+            "support_min": min(supports),
+            "support_mean": statistics.fmean(supports),
+            "support_min_logit": logit(min(supports)),
+            "entailed_min": min(float(s.checks.get("best_entailed", 0.0)) for s in kept),
+            "sentence_relevance_max": max(relevance) if relevance else 0.0,
+            "sentence_relevance_max_logit": logit(max(relevance)) if relevance else -14.0,
+            "sentence_relevance_mean": statistics.fmean(relevance) if relevance else 0.0,
+            "cited_relevance_max_logit": logit(max(cited_rel)) if cited_rel else -14.0,
+            "verdict_confidence": verdict_confidence or 0.0,
+            "is_yesno": 1.0 if verdict_confidence is not None else 0.0,
+            "dropped_fraction": len(dropped) / (len(kept) + len(dropped)),
+            "n_sentences": float(len(kept)),
+        }
+
     def _verify(self, text: str, shown: Sequence[SearchResult]) -> tuple[list[SentenceRecord], list[SentenceRecord]]:
+        threshold = self.settings.policy.min_sentence_support
+        parsed = [p for p in parse_cited_sentences(text, len(shown)) if not is_verdict_only(p.text)]
+        pairs = [(p.text, passage_input(shown[m - 1].text, shown[m - 1].title, shown[m - 1].section)) for p in parsed for m in p.markers]
+        results = iter(self.verifier.check_many(pairs))
         kept: list[SentenceRecord] = []
         dropped: list[SentenceRecord] = []
-        threshold = self.settings.policy.min_sentence_support
-        for sentence in parse_cited_sentences(text, len(shown)):
-            if is_verdict_only(sentence.text):
-                continue
+        for sentence in parsed:
             checks = {}
-            best = 0.0
             for marker in sentence.markers:
-                check = self.verifier.check(sentence.text, shown[marker - 1].text)
+                check = next(results)
                 checks[shown[marker - 1].chunk_id] = {
                     "support": check.probability,
                     "missing_numbers": list(check.missing_numbers),
                     **check.features,
                 }
-                best = max(best, check.probability)
+            best = max((c["support"] for c in checks.values()), default=0.0)
             supported = [shown[m - 1].chunk_id for m in sentence.markers if checks[shown[m - 1].chunk_id]["support"] >= threshold]
             record = SentenceRecord(
                 text=sentence.text,
                 citations=supported if supported else [shown[m - 1].chunk_id for m in sentence.markers],
                 support=round(best, 4),
                 markers=[m for m in sentence.markers if shown[m - 1].chunk_id in supported] or list(sentence.markers),
-                checks={"per_chunk": checks, "invalid_markers": list(sentence.invalid_markers), "uncited": not sentence.markers},
+                checks={
+                    "per_chunk": checks,
+                    "invalid_markers": list(sentence.invalid_markers),
+                    "uncited": not sentence.markers,
+                    "best_entailed": max((c.get("entailed", 0.0) for c in checks.values()), default=0.0),
+                },
             )
             (kept if supported else dropped).append(record)
         return kept, dropped
 
     def _refusal(
         self,
-        question: str,
+        context: "_Context",
         code: str,
-        evidence: list[SearchResult],
-        answerability: float,
-        timings: dict[str, float],
-        started: float,
         *,
         dropped: list[SentenceRecord] | None = None,
         groundedness: float = 0.0,
-        kept: list[SentenceRecord] | None = None,
         signals: dict[str, float] | None = None,
+        closest: Sequence[SearchResult] = (),
     ) -> AnswerRecord:
-        timings["total"] = time.perf_counter() - started
+        context.timings["total"] = time.perf_counter() - context.started
+        names = "; ".join(f"{e.title}" + (f", {e.section.split(' > ')[-1]}" if e.section else "") for e in closest[:2])
         return AnswerRecord(
-            question=question,
+            question=context.question,
             decision="refuse",
             answer="",
             sentences=[],
             groundedness=round(groundedness, 4),
-            refusal_reason=REFUSAL_MESSAGES[code],
-            evidence=evidence,
-            timings_s=_rounded(timings),
+            refusal_reason=REFUSAL_MESSAGES[code].format(passages=names or "none"),
+            evidence=list(context.evidence),
+            timings_s=_rounded(context.timings),
             models=self.models,
             settings_fingerprint=self.settings.fingerprint(),
             refusal_code=code,
             verdict=None,
-            answerability=round(answerability, 4),
-            dropped_sentences=(dropped or []) + (kept or []),
-            warnings=version_warnings(evidence, set()),
+            answerability=round(context.answerability, 4),
+            dropped_sentences=dropped or [],
+            warnings=version_warnings(context.evidence, set()),
             generator=self.drafter.name,
-            signals=_rounded(signals or {}),
+            signals=_rounded(signals or context.features),
+            focused_question=context.query if context.query != context.question else None,
         )
+
+
+class _Context:
+    def __init__(self, question, query, evidence, answerability, timings, started, features) -> None:
+        self.question = question
+        self.query = query
+        self.evidence = evidence
+        self.answerability = answerability
+        self.timings = timings
+        self.started = started
+        self.features = features
 
 
 def _has_content(text: str, n_evidence: int) -> bool:
     return any(not is_verdict_only(p.text) for p in parse_cited_sentences(text, n_evidence))
 
 
-def _threshold(configured: float | None, fitted: float | None) -> float:
-    return configured if configured is not None else (fitted if fitted is not None else 0.5)
-
-
-def _rounded(timings: dict[str, float]) -> dict[str, float]:
-    return {k: round(v, 4) for k, v in timings.items()}
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 4) for k, v in values.items()}

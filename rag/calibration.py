@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from clinrag.errors import CalibrationError
+
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 
@@ -54,23 +56,23 @@ class LogisticCalibrator:
         )
 
 
-# Hand-set priors used until a fitted file exists (and by unit tests): monotone in the obvious direction.
+# Hand-set priors for unit tests only (``CalibrationSet.defaults()``): monotone in the obvious direction. The app
+# never falls back to them: a calibration file without a model it needs is an error.
 DEFAULTS: dict[str, LogisticCalibrator] = {
     "answerability": LogisticCalibrator(
-        ("top_dense", "coverage_best", "coverage_top3"), (2.0, 1.5, 1.0), 0.0, (0.45, 0.6, 0.75), (0.15, 0.2, 0.2),
-        {"fitted": False},
+        ("rel_max_logit", "top_dense"), (2.0, 0.5), 0.0, (0.0, 0.45), (2.0, 0.15), {"fitted": False},
     ),
     "support": LogisticCalibrator(
-        ("coverage", "cos_best", "numbers_ok", "negation_mismatch"), (2.5, 1.5, 1.0, -1.5), 0.5, (0.6, 0.6, 0.5, 0.1),
-        (0.25, 0.2, 0.5, 0.3), {"fitted": False},
+        ("entailed", "contradicted", "coverage", "numbers_ok"), (2.5, -1.5, 1.0, 0.5), 0.5, (0.5, 0.2, 0.6, 0.5),
+        (0.3, 0.3, 0.25, 0.5), {"fitted": False},
     ),
     "support_judge": LogisticCalibrator(
-        ("coverage", "cos_best", "numbers_ok", "negation_mismatch", "judge"), (2.0, 1.0, 1.0, -1.5, 2.0), 0.5,
-        (0.6, 0.6, 0.5, 0.1, 0.5), (0.25, 0.2, 0.5, 0.3, 0.3), {"fitted": False},
+        ("entailed", "contradicted", "coverage", "numbers_ok", "judge"), (2.0, -1.5, 1.0, 0.5, 1.5), 0.5,
+        (0.5, 0.2, 0.6, 0.5, 0.5), (0.3, 0.3, 0.25, 0.5, 0.3), {"fitted": False},
     ),
     "groundedness": LogisticCalibrator(
-        ("answerability", "support_min", "support_mean"), (1.5, 1.5, 0.5), 0.0, (0.5, 0.6, 0.7), (0.25, 0.25, 0.2),
-        {"fitted": False},
+        ("answerability", "support_min", "sentence_relevance_max"), (1.5, 1.5, 1.0), 0.0, (0.5, 0.6, 0.5),
+        (0.25, 0.25, 0.25), {"fitted": False},
     ),
 }
 
@@ -80,25 +82,51 @@ class CalibrationSet:
     fingerprint: str
     models: dict[str, LogisticCalibrator]
     thresholds: dict[str, float] = field(default_factory=dict)
+    source: str = ""
 
     def get(self, name: str) -> LogisticCalibrator:
-        return self.models.get(name) or DEFAULTS[name]
+        model = self.models.get(name)
+        if model is None:
+            raise CalibrationError(
+                f"the calibration {self.source or '(in memory)'} has no {name!r} model (it has {sorted(self.models)}); "
+                "refit it with `.venv/bin/python scripts/fit_calibration.py`"
+            )
+        return model
+
+    def threshold(self, name: str) -> float:
+        if name not in self.thresholds:
+            raise CalibrationError(
+                f"the calibration {self.source or '(in memory)'} has no fitted threshold {name!r}; set policy.{name} "
+                "or refit with `.venv/bin/python scripts/fit_calibration.py`"
+            )
+        return float(self.thresholds[name])
+
+    @classmethod
+    def defaults(cls) -> "CalibrationSet":
+        """Hand-set priors and thresholds, for unit tests with fake models."""
+        return cls("defaults", dict(DEFAULTS), {"min_answerable": 0.5, "min_groundedness": 0.2, "min_verdict": 0.8}, "defaults")
 
 
 def calibration_tag(settings) -> str:
-    """The settings fingerprint a calibration is valid for: every answer-changing setting except the policy
-    thresholds, which act on the calibrated probabilities rather than change them."""
-    from clinrag.settings import PolicySettings
+    """The settings fingerprint a calibration is valid for: everything that shapes the signals (chunking, embedder,
+    retrieval, reader, evidence shown), not the policy thresholds (they act on the calibrated probabilities) nor
+    the generator (groundedness is fitted on extractive answers; the record says so for other generators)."""
+    from clinrag.settings import GenerationSettings, PolicySettings
 
-    return settings.model_copy(update={"policy": PolicySettings()}).fingerprint()
+    keep = {"evidence_chunks": settings.generation.evidence_chunks, "extractive_max_sentences": settings.generation.extractive_max_sentences}
+    return settings.model_copy(update={"policy": PolicySettings(), "generation": GenerationSettings(**keep)}).fingerprint()
 
 
 def load_calibration(path: Path = CALIBRATION_FILE) -> CalibrationSet:
-    if not path.exists():
-        return CalibrationSet("defaults", dict(DEFAULTS))
-    data = json.loads(path.read_text())
-    models = {name: LogisticCalibrator.from_dict(m) for name, m in data.get("models", {}).items()}
-    return CalibrationSet(data.get("settings_fingerprint", ""), models, data.get("thresholds", {}))
+    """The fitted calibration. A missing or unreadable file is an error, never a silent fallback."""
+    if not path.is_file():
+        raise CalibrationError(f"calibration file {path} not found; restore it from git or refit with scripts/fit_calibration.py")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        models = {name: LogisticCalibrator.from_dict(m) for name, m in data.get("models", {}).items()}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CalibrationError(f"calibration file {path} is not valid ({exc}); restore it from git or refit it") from exc
+    return CalibrationSet(data.get("settings_fingerprint", ""), models, data.get("thresholds", {}), str(path))
 
 
 def save_calibration(calibration: CalibrationSet, path: Path = CALIBRATION_FILE, extra: dict | None = None) -> None:

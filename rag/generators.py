@@ -19,31 +19,72 @@ from clinrag.errors import GenerationError
 from clinrag.settings import GenerationSettings
 from clinrag.text import content_terms, split_sentences
 from rag import prompts
-from rag.protocols import Embedder, GenerationRequest, Generator
+from rag.protocols import GenerationRequest, Generator, Reader
+from rag.rerank import logit
 from rag.retrieval import SearchResult
 
-_YESNO = re.compile(
-    r"(?:^|[:;,]\s*|\b(?:and|but|so|then)\s+)(is|are|does|do|did|should|can|could|may|must|will|would|has|have|was|were|"
-    r"shall)\b",
-    re.I,
+_AUX = (
+    r"(?:is|are|am|does|do|did|should|can|could|may|might|must|will|would|has|have|had|was|were|shall|"
+    r"isn't|aren't|doesn't|don't|shouldn't|can't|won't|wouldn't)"
 )
-_NEGATIVE_CUES = re.compile(
-    r"\b(not|no|never|avoid|against|insufficient|unnecessary|ineffective|do not|does not|should not|cannot|"
-    r"isn't|aren't|don't|doesn't|nor|neither|without benefit|not recommended|recommends against)\b",
-    re.I,
-)
+_YESNO_CLAUSE = re.compile(rf"^{_AUX}\b", re.I)
+_WH_START = re.compile(r"^(?:what|which|when|where|why|who|whom|whose|how)\b", re.I)
+
+
+_AUX_WORDS = ("should", "could", "would", "does", "have", "were", "shall", "might", "must")
+
+
+def _fix_auxiliary_typos(question: str) -> str:
+    """'Shoud I test ...' -> 'should I test ...': a first word one edit away from a long auxiliary verb."""
+    match = re.match(r"([A-Za-z]{4,7})\b", question)
+    if not match or match.group(1).lower() in _AUX_WORDS:
+        return question
+    word = match.group(1).lower()
+    if word.startswith(("wh", "th")) or word in {"dose", "doses", "hove", "hive", "wore", "mist", "most", "must", "shale", "world", "would"}:
+        return question
+    for aux in _AUX_WORDS:
+        if abs(len(aux) - len(word)) <= 1 and _edit_distance(word, aux) == 1:
+            return aux + question[match.end():]
+    return question
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
 
 
 def is_yes_no_question(question: str) -> bool:
-    return bool(_YESNO.match(question.strip())) or bool(re.search(r"[:;]\s*(is|are|does|do|can|should)\b", question, re.I))
+    """Whether the question asks for yes or no: its asking sentence (the last one ending in '?', else the last),
+    or a clause of it after a comma, colon or semicolon, starts with an auxiliary verb ("My dad is 70, does he
+    still need ...?"); a question opening with a wh-word is not one ("How often should ...?")."""
+    question = _fix_auxiliary_typos(question.strip())
+    if re.search(r"\byes or no\b", question, re.I) or (
+        _YESNO_CLAUSE.match(question) and (question.endswith("?") or not re.search(r"[.!?]\s+\S", question))
+    ):
+        return True
+    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+", question) if p.strip()]
+    if not parts:
+        return False
+    asking = [p for p in parts if p.endswith("?")] or [parts[-1]]
+    for sentence in asking[-2:]:
+        clauses = [c.strip() for c in re.split(r"[,;:]\s*|\b(?:and|but|so|then|or)\s+(?=" + _AUX + r"\b)", sentence)]
+        if _WH_START.match(sentence) and (len(clauses) == 1 or not re.match(r"(?:when|where|why)\b", sentence, re.I)):
+            continue  # "How often should ...?"; but "When starting X, does Y ...?" asks yes or no
+        if any(_YESNO_CLAUSE.match(c) for c in clauses if c):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
 class Draft:
-    """``text`` holds the cited sentences; a yes/no ``verdict`` is kept apart (the answer record prefixes it)."""
+    """``text`` holds the cited sentences. Verdicts are not the drafter's business (``rag/verdict.py``)."""
 
     text: str
-    verdict: str | None = None
     cannot_answer: bool = False
     model: str = ""
     prompt_chars: int = 0
@@ -60,47 +101,50 @@ class Drafter(Protocol):
 
 # ------------------------------------------------------------------------------------------- extractive
 class ExtractiveDrafter:
-    """Selects the evidence sentences that best answer the question and cites them. Deterministic."""
+    """Quotes the evidence sentences the reader says answer the question, each with its citation. Deterministic.
+
+    Every candidate sentence of the shown evidence is read with the question (sentence-level relevance); the
+    passage's own relevance is a prior. The best sentence is taken, and others that the reader also finds
+    relevant and that score within ``margin`` of it (logit scale), up to ``extractive_max_sentences``.
+    """
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, settings: GenerationSettings) -> None:
-        self.embedder = embedder
+    def __init__(self, reader: Reader, settings: GenerationSettings, margin: float = 2.5) -> None:
+        self.reader = reader
         self.settings = settings
+        self.margin = margin
 
     def draft(self, question: str, evidence: Sequence[SearchResult]) -> Draft:
-        candidates = candidate_sentences(evidence[: self.settings.evidence_chunks])
+        evidence = list(evidence[: self.settings.evidence_chunks])
+        candidates = candidate_sentences(evidence)
         if not candidates:
             return Draft("", cannot_answer=True, model=self.name)
-        q_terms = set(content_terms(question))
-        # sentences are scored under their section heading (the same contextual header the index embeds)
-        contexts = [f"{_heading(evidence[n - 1])}: {sentence}" for n, _, sentence in candidates]
-        vectors = self.embedder.embed_documents(contexts)
-        cosines = vectors @ self.embedder.embed_query(question)
-        term_sets = [set(content_terms(c)) for c in contexts]
-        weight = _pool_idf(q_terms, term_sets)
-        total = sum(weight.values()) or 1.0
+        relevance = [float(p) for p in self.reader.relevance(question, [s for _, _, s in candidates])]
         scored = []
-        for (n, pos, sentence), cos, terms, meta in zip(candidates, cosines, term_sets, _meta_flags(candidates, evidence)):
-            # question words weighted by how rare they are among the candidate sentences: the words that
-            # tell sentences apart ("score", "dose") count more than the topic every passage shares
-            coverage = sum(weight[t] for t in q_terms & terms) / total
-            score = 0.6 * float(cos) + 0.4 * coverage + 0.06 / n - (0.15 if meta else 0.0)
-            scored.append((score, n, pos, sentence))
+        for (n, pos, sentence), rel, meta in zip(candidates, relevance, _meta_flags(candidates, evidence)):
+            prior = evidence[n - 1].reader_score
+            score = logit(rel) + 0.5 * (logit(prior) if prior is not None else 0.0) - (1.0 if meta else 0.0)
+            scored.append((score, n, pos, sentence, rel))
         scored.sort(key=lambda t: (-t[0], t[1], t[2]))
-        best = scored[0][0]
-        chosen = [scored[0]]
+        best = scored[0]
+        chosen = [best]
         for item in scored[1:]:
             if len(chosen) >= self.settings.extractive_max_sentences:
                 break
-            if item[0] >= 0.9 * best and not any(_similar(item[3], c[3]) for c in chosen):
+            if item[4] >= 0.5 and item[0] >= best[0] - self.margin and not any(_similar(item[3], c[3]) for c in chosen):
                 chosen.append(item)
         chosen.sort(key=lambda t: (t[1], t[2]))
-        text = " ".join(f"{_as_sentence(s)} [{n}]" for _, n, _, s in chosen)
-        verdict = None
-        if is_yes_no_question(question):
-            verdict = "no" if _NEGATIVE_CUES.search(scored[0][3]) and not _NEGATIVE_CUES.search(question) else "yes"
-        return Draft(text, verdict=verdict, model=self.name, extra={"selection_score": round(best, 4)})
+        text = " ".join(f"{_as_sentence(s)} [{n}]" for _, n, _, s, _ in chosen)
+        return Draft(
+            text,
+            model=self.name,
+            extra={
+                "selection_score": round(best[0], 4),
+                "sentence_relevance": [round(c[4], 4) for c in chosen],
+                "best_sentence_relevance": round(best[4], 4),
+            },
+        )
 
 
 _META_SECTION = re.compile(r"\b(scope|introduction|purpose|about|background|overview|what changed|changes since)\b", re.I)
@@ -118,11 +162,6 @@ def _meta_flags(candidates: list[tuple[int, int, str]], evidence: Sequence[Searc
         section = evidence[n - 1].section.split(" > ")[-1] if evidence[n - 1].section else ""
         flags.append(bool(_META_SECTION.search(section) or _META_SENTENCE.match(sentence)))
     return flags
-
-
-def _pool_idf(q_terms: set[str], term_sets: list[set[str]]) -> dict[str, float]:
-    n = len(term_sets)
-    return {t: math.log(1.0 + (n + 1) / (1 + sum(t in ts for ts in term_sets))) for t in q_terms}
 
 
 def candidate_sentences(evidence: Sequence[SearchResult]) -> list[tuple[int, int, str]]:
@@ -178,10 +217,9 @@ class LLMDrafter:
         raw = self.generator.complete(request).strip()
         if prompts.CANNOT_ANSWER in raw or not raw:
             return Draft("", cannot_answer=True, model=self.name, prompt_chars=len(user), raw=raw)
-        text, verdict = _split_verdict(raw)
-        if verdict is None and is_yes_no_question(question):
-            verdict = "no" if _NEGATIVE_CUES.search(text.split(".")[0]) else "yes"
-        return Draft(text, verdict=verdict, model=self.name, prompt_chars=len(user), raw=raw)
+        text, model_verdict = _split_verdict(raw)
+        # the model's own "Yes."/"No." is recorded but never shown: the reader decides verdicts (rag/verdict.py)
+        return Draft(text, model=self.name, prompt_chars=len(user), raw=raw, extra={"model_verdict": model_verdict})
 
 
 def focus(text: str, question: str, budget: int) -> str:

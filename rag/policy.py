@@ -7,27 +7,32 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from clinrag.text import content_terms, split_sentences
+from rag.rerank import logit
 from rag.retrieval import SearchResponse, SearchResult
 
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _MARKER_GROUP = re.compile(r"\[(\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*)\]")
 
 
-def answerability_features(response: SearchResponse) -> dict[str, float]:
-    """How well the retrieved evidence covers the question (inputs of the pre-generation gate)."""
+def answerability_features(response: SearchResponse, relevance: Sequence[float]) -> dict[str, float]:
+    """Inputs of the pre-generation gate: how strongly the reader says the best passages answer the question
+    (``relevance``: its P(relevant) of the candidates, best first), and retrieval signals. How many of the
+    question's words a passage shares is one signal among these, never the decision on its own."""
     q_terms = set(content_terms(response.query))
     results = response.results
     per_chunk = [set(content_terms(f"{r.title} {r.section} {r.text}")) for r in results[:3]]
     coverage_best = max((len(q_terms & t) / len(q_terms) for t in per_chunk), default=0.0) if q_terms else 0.0
-    union = set().union(*per_chunk) if per_chunk else set()
-    coverage_top3 = len(q_terms & union) / len(q_terms) if q_terms else 0.0
-    dense = sorted((r.dense_score for r in results if r.dense_score is not None), reverse=True)
+    rel = sorted((float(p) for p in relevance), reverse=True)
+    logits = [logit(p) for p in rel]
     return {
+        "rel_max": rel[0] if rel else 0.0,
+        "rel_max_logit": logits[0] if logits else -14.0,
+        "rel_second_logit": logits[1] if len(logits) > 1 else -14.0,
+        "rel_top3_mean_logit": sum(logits[:3]) / len(logits[:3]) if logits else -14.0,
+        "n_relevant": float(sum(p >= 0.5 for p in rel)),
         "top_dense": float(response.top_dense),
-        "dense_margin": float(dense[0] - dense[min(4, len(dense) - 1)]) if dense else 0.0,
         "top_bm25_per_term": float(response.top_bm25) / max(1, len(q_terms)),
         "coverage_best": coverage_best,
-        "coverage_top3": coverage_top3,
         "query_terms": float(len(q_terms)),
     }
 

@@ -46,3 +46,26 @@ class Judge(Protocol):
 
     def support_probability(self, claim: str, passage: str) -> float:
         ...
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """Reads a question (or a claim) together with passages. Implemented by ``rag.reader.CrossEncoderReader``."""
+
+    name: str
+
+    def relevance(self, question: str, passages: Sequence[str]) -> np.ndarray:
+        """P(the passage or sentence answers the question), one per passage."""
+        ...
+
+    def support(self, claim: str, passages: Sequence[str]) -> np.ndarray:
+        """Rows of P(entailed), P(contradicted), P(not stated), one per passage."""
+        ...
+
+    def support_pairs(self, claims: Sequence[str], passages: Sequence[str]) -> np.ndarray:
+        """Rows of P(entailed), P(contradicted), P(not stated), one per (claim, passage) pair."""
+        ...
+
+    def verdict(self, question: str, evidence: Sequence[str]) -> np.ndarray:
+        """Rows of P(yes), P(no), P(not stated), one per piece of evidence."""
+        ...

@@ -8,11 +8,13 @@ from typing import Any, Literal
 from rag.retrieval import SearchResult
 
 REFUSAL_NO_EVIDENCE = "no_relevant_evidence"
+REFUSAL_NOT_STATED = "evidence_does_not_answer"
 REFUSAL_UNSUPPORTED = "evidence_does_not_support"
 REFUSAL_LOW_GROUNDEDNESS = "low_groundedness"
 REFUSAL_MESSAGES = {
     REFUSAL_NO_EVIDENCE: "Nothing relevant was found in the loaded guidelines for this question.",
-    REFUSAL_UNSUPPORTED: "The passages found do not support an answer: no drafted sentence passed verification.",
+    REFUSAL_NOT_STATED: "The closest passages ({passages}) do not state an answer to this question.",
+    REFUSAL_UNSUPPORTED: "The drafted answer was not supported by the passages it cites: no sentence passed verification.",
     REFUSAL_LOW_GROUNDEDNESS: "The evidence found is too weak to answer reliably (groundedness below the threshold).",
 }
 
@@ -46,6 +48,9 @@ class AnswerRecord:
     warnings: list[str] = field(default_factory=list)
     generator: str = ""
     signals: dict[str, float] = field(default_factory=dict)
+    focused_question: str | None = None  # what retrieval and the reader saw, when it differs from ``question``
+    verdict_confidence: float | None = None
+    verdict_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

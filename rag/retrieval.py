@@ -38,6 +38,7 @@ class SearchResult:
     issuer: str = ""
     source_path: str = ""
     superseded_by: str = ""
+    reader_score: float | None = None  # P(answers the question) from the reader, when it read this passage
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -87,24 +87,28 @@ def tiny_corpus(tmp_path: Path) -> Path:
 def fake_app(tmp_path: Path):
     from clinrag.app import App
     from clinrag.settings import load_settings
-    from tests.fakes import HashEmbedder
+    from tests.fakes import HashEmbedder, LexicalReader
 
-    app = App(load_settings(index_dir=tmp_path / "index"), embedder=HashEmbedder())
-    app.__dict__["calibration"] = test_calibration()  # fixed, model-independent gates for unit tests
-    return app
+    # fixed, model-independent gates and a lexical stand-in for the reader
+    return App(
+        load_settings(index_dir=tmp_path / "index"), embedder=HashEmbedder(), reader=LexicalReader(),
+        calibration=unit_calibration(),
+    )
 
 
-def test_calibration():
-    """Deterministic calibrators for unit tests: answerable when the evidence covers the question's words."""
+def unit_calibration():
+    """Deterministic calibrators for unit tests: answerable when the (lexical) reader finds a relevant passage."""
     from rag.calibration import DEFAULTS, CalibrationSet, LogisticCalibrator
 
     return CalibrationSet(
         "unit-test",
         {
-            "answerability": LogisticCalibrator(("coverage_best",), (3.0,), 0.0, (0.5,), (0.15,)),
+            "answerability": LogisticCalibrator(("rel_max",), (3.0,), 0.0, (0.3,), (0.15,)),
             "support": DEFAULTS["support"],
             "groundedness": LogisticCalibrator(("support_min",), (3.0,), 0.0, (0.4,), (0.2,)),
         },
+        {"min_answerable": 0.5, "min_groundedness": 0.2, "min_verdict": 0.8},
+        "unit-test",
     )
 
 

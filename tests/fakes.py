@@ -60,3 +60,53 @@ class FixedJudge:
             if c in claim and p in passage:
                 return value
         return self.default
+
+
+class LexicalReader:
+    """A deterministic stand-in for the trained reader: relevance and support from term overlap, verdict from
+    negation cues. Good enough to exercise the pipeline's decisions in fast tests; never used outside tests."""
+
+    name = "lexical-reader"
+    _NEG = ("not", "no", "never", "against", "avoid")
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    @staticmethod
+    def _coverage(first: str, second: str) -> float:
+        terms = content_terms(first)
+        have = set(content_terms(second))
+        return sum(t in have for t in terms) / len(terms) if terms else 0.0
+
+    def relevance(self, question: str, passages: Sequence[str]) -> np.ndarray:
+        self.calls.append(("relevance", len(passages)))
+        return np.array([min(0.99, max(0.01, self._coverage(question, p) ** 1.5)) for p in passages], dtype=np.float32)
+
+    def support_pairs(self, claims: Sequence[str], passages: Sequence[str]) -> np.ndarray:
+        self.calls.append(("support", len(passages)))
+        rows = []
+        for claim, passage in zip(claims, passages):
+            c = self._coverage(claim, passage)
+            claim_neg = any(w in claim.lower().split() for w in self._NEG)
+            passage_neg = any(w in passage.lower().split() for w in self._NEG)
+            if c >= 0.8 and claim_neg != passage_neg:
+                rows.append([0.05, 0.9, 0.05])
+            else:
+                e = min(0.98, max(0.02, c ** 2))
+                rows.append([e, 0.02, 1.0 - e - 0.02])
+        return np.array(rows, dtype=np.float32).reshape(-1, 3)
+
+    def support(self, claim: str, passages: Sequence[str]) -> np.ndarray:
+        return self.support_pairs([claim] * len(passages), passages)
+
+    def verdict(self, question: str, evidence: Sequence[str]) -> np.ndarray:
+        self.calls.append(("verdict", len(evidence)))
+        rows = []
+        for e in evidence:
+            if self._coverage(question, e) < 0.5:
+                rows.append([0.1, 0.1, 0.8])
+            elif any(w in e.lower().split() for w in self._NEG):
+                rows.append([0.05, 0.9, 0.05])
+            else:
+                rows.append([0.9, 0.05, 0.05])
+        return np.array(rows, dtype=np.float32).reshape(-1, 3)

@@ -6,16 +6,16 @@ from rag.generators import LLMDrafter, is_yes_no_question
 from rag.policy import parse_cited_sentences
 from rag.privacy import redact
 from rag.verify import Verifier, lexical_features
-from clinrag.text import missing_numbers
-from tests.fakes import HashEmbedder, ScriptedGenerator
+from clinrag.quantities import missing_numbers
+from tests.fakes import LexicalReader, ScriptedGenerator
 
 
 def _answerer(app, replies):
     from rag.answer import Answerer
 
     drafter = LLMDrafter(ScriptedGenerator(replies), app.settings.generation)
-    verifier = Verifier(app.embedder, DEFAULTS["support"])
-    return Answerer(app.settings, app.retriever, drafter, verifier, app.calibration, {"g": "scripted"}), drafter
+    verifier = Verifier(app.reader, DEFAULTS["support"])
+    return Answerer(app.settings, app.retriever, app.reader, drafter, verifier, app.calibration, {"g": "scripted"}), drafter
 
 
 def test_markers_are_parsed_and_invalid_ones_removed():
@@ -30,7 +30,7 @@ def test_wrong_dose_is_flagged_by_the_numbers_check():
     assert missing_numbers("Give at least 30 mL/kg of crystalloid within 3 hours.", passage) == []
     assert missing_numbers("Give at least 50 mL/kg of crystalloid within 3 hours.", passage) == ["50 ml/kg"]
     assert "10 mg" in missing_numbers("The dose is 10 mg.", "The dose is 10 mcg.")
-    verifier = Verifier(HashEmbedder(), DEFAULTS["support"])
+    verifier = Verifier(LexicalReader(), DEFAULTS["support"])
     assert verifier.support("Give at least 30 mL/kg of crystalloid within 3 hours.", passage) > 0.5
     assert verifier.support("Give at least 50 mL/kg of crystalloid within 3 hours.", passage) < 0.1
 
@@ -139,14 +139,24 @@ def test_markers_after_the_full_stop_belong_to_the_sentence_before():
     assert parsed[2].invalid_markers == (9,)
 
 
-def test_answer_records_say_whether_the_calibration_fits_the_settings(tiny_app):
+def test_the_shipped_calibration_fits_the_default_settings_and_a_mismatch_is_an_error(tmp_path):
+    import pytest
+
+    from clinrag.app import App
+    from clinrag.errors import CalibrationError
+    from clinrag.settings import load_settings
     from rag.calibration import calibration_tag, load_calibration
 
-    assert "STALE" in tiny_app.answerer("extractive").models["calibration"]  # unit-test calibrators
     shipped = load_calibration()
-    assert shipped.fingerprint == calibration_tag(tiny_app.settings), "rag/calibration.json is stale: run scripts/fit_calibration.py"
+    assert shipped.fingerprint == calibration_tag(load_settings()), "rag/calibration.json is stale: run scripts/fit_calibration.py"
     for name in ("answerability", "support", "groundedness"):
         assert shipped.models[name].info["fitted"] is True
+    assert {"min_answerable", "min_groundedness", "min_verdict"} <= set(shipped.thresholds)
+    changed = App(load_settings(index_dir=tmp_path / "i", retrieval={"k_dense": 7}))
+    with pytest.raises(CalibrationError, match="refit"):
+        changed.calibration
+    with pytest.raises(CalibrationError, match="not found"):
+        load_calibration(tmp_path / "missing.json")
 
 
 def test_a_bare_llm_verdict_is_justified_with_a_verbatim_evidence_sentence(tiny_app):
@@ -155,8 +165,8 @@ def test_a_bare_llm_verdict_is_justified_with_a_verbatim_evidence_sentence(tiny_
 
     drafter = LLMDrafter(ScriptedGenerator(["No. [1]"]), tiny_app.settings.generation)
     answerer = Answerer(
-        tiny_app.settings, tiny_app.retriever, drafter, Verifier(tiny_app.embedder, DEFAULTS["support"]),
-        tiny_app.calibration, {}, ExtractiveDrafter(tiny_app.embedder, tiny_app.settings.generation),
+        tiny_app.settings, tiny_app.retriever, tiny_app.reader, drafter, Verifier(tiny_app.reader, DEFAULTS["support"]),
+        tiny_app.calibration, {}, ExtractiveDrafter(tiny_app.reader, tiny_app.settings.generation),
     )
     record = answerer.ask("Is short-acting beta agonist monotherapy recommended for adults?")
     assert record.decision == "answer" and record.verdict == "no"

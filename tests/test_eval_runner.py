@@ -14,7 +14,8 @@ from clinrag.settings import REPO_ROOT, Settings
 from eval.runner import run_judge, run_suite
 from eval.suites import load_suite, validate_suite
 from rag.record import AnswerRecord, SentenceRecord
-from tests.fakes import HashEmbedder
+from tests.conftest import unit_calibration
+from tests.fakes import HashEmbedder, LexicalReader
 
 TINY = REPO_ROOT / "eval" / "suites" / "tiny"
 REPORT_KEYS = {
@@ -111,7 +112,8 @@ def test_validate_suite_reports_problems(tmp_path: Path):
 def test_run_suite_end_to_end_with_scripted_answerer(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch):
     _scripted(monkeypatch)
     out = tmp_path / "out"
-    report = run_suite(TINY, settings, out_dir=out, embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False)
+    report = run_suite(TINY, settings, out_dir=out, embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False,
+                       reader=LexicalReader())
 
     assert REPORT_KEYS <= set(report)
     for name in ("report.json", "report.md", "records.jsonl", "risk_coverage.png", "reliability.png", "categories.png"):
@@ -119,7 +121,7 @@ def test_run_suite_end_to_end_with_scripted_answerer(tmp_path: Path, settings: S
     on_disk = json.loads((out / "report.json").read_text())
     assert REPORT_KEYS <= set(on_disk)
     assert set(on_disk["retrieval"]) >= {"recall@1", "recall@5", "recall@10", "mrr", "ndcg@10"}
-    assert set(on_disk["baselines"]) == {"bm25", "dense", "fused"}
+    assert set(on_disk["baselines"]) == {"bm25", "dense", "fused", "reranked"}
     assert len((out / "records.jsonl").read_text().splitlines()) == report["n"] == 21
     assert "risk_coverage.png" in (out / "report.md").read_text()
 
@@ -146,7 +148,8 @@ def test_run_suite_end_to_end_with_scripted_answerer(tmp_path: Path, settings: S
 
 def test_run_suite_limit_and_index_reuse(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch):
     _scripted(monkeypatch)
-    kwargs = dict(embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False)
+    kwargs = dict(embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False,
+                       reader=LexicalReader())
     first = run_suite(TINY, settings, out_dir=tmp_path / "a", limit=7, seed=5, **kwargs)
     second = run_suite(TINY, settings, out_dir=tmp_path / "b", limit=7, seed=5, **kwargs)
     assert first["n"] == second["n"] == 7
@@ -160,7 +163,8 @@ def test_run_suite_limit_and_index_reuse(tmp_path: Path, settings: Settings, mon
 
 def test_run_suite_with_the_real_answer_pipeline(tmp_path: Path, settings: Settings):
     """The extractive answerer with the hash embedder: checks the integration, not the quality."""
-    report = run_suite(TINY, settings, out_dir=tmp_path / "out", embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False)
+    report = run_suite(TINY, settings, out_dir=tmp_path / "out", embedder=HashEmbedder(), index_root=tmp_path / "idx",
+                       progress=False, reader=LexicalReader(), calibration=unit_calibration())
     assert REPORT_KEYS <= set(report)
     assert report["errors"] == 0
     assert report["generator"] == "extractive"
@@ -216,7 +220,8 @@ def test_a_failing_question_is_recorded_not_fatal(tmp_path: Path, settings: Sett
 
     monkeypatch.setattr(App, "answerer", lambda self, generator=None: Flaky(self, questions))
     out = tmp_path / "out"
-    report = run_suite(TINY, settings, out_dir=out, embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False)
+    report = run_suite(TINY, settings, out_dir=out, embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False,
+                       reader=LexicalReader())
     assert report["errors"] == 1
     row = next(json.loads(l) for l in (out / "records.jsonl").read_text().splitlines() if '"t-crc-age"' in l)
     assert row["decision"] == "refuse" and row["refusal_code"] == "error" and "timed out" in row["error"]

@@ -48,9 +48,10 @@ def _cached_app(fingerprint: str, index_dir: str, fake: bool, _settings: Setting
     from clinrag.app import App
 
     if fake:
-        from tests.fakes import HashEmbedder  # test hook only
+        from tests.conftest import unit_calibration  # test hook only
+        from tests.fakes import HashEmbedder, LexicalReader
 
-        app = App(_settings, embedder=HashEmbedder())
+        app = App(_settings, embedder=HashEmbedder(), reader=LexicalReader(), calibration=unit_calibration())
     else:
         app = App(_settings)
     # Open the Chroma client here, once: st.cache_resource computes a value in one thread while other sessions
