@@ -48,7 +48,8 @@ def read_evidence(
     relevance). With ``reader.rerank`` off, the fused order is kept."""
     r = settings.reader
     response = retriever.search(query, k=max(r.candidates, settings.retrieval.k))
-    candidates = response.results
+    # passages flagged at ingest (hidden text, text addressed to AI models) are never read, quoted or shown to a model
+    candidates = [c for c in response.results if not c.flags]
     if not candidates:
         return response, [], []
     relevance = [float(p) for p in reader.relevance(query, [passage_input(c.text, c.title, c.section) for c in candidates])]
@@ -112,7 +113,7 @@ class Answerer:
         if not kept:
             return self._refusal(context, REFUSAL_UNSUPPORTED, dropped=dropped)
 
-        verdict, verdict_confidence, verdict_reason = None, None, None
+        verdict, verdict_confidence, verdict_reason, conflict = None, None, None, None
         if is_yes_no_question(question):
             t = time.perf_counter()
             probabilities = self.reader.verdict(query, [s.text for s in kept])
@@ -120,6 +121,8 @@ class Answerer:
             verdict, verdict_confidence, verdict_reason = decision.verdict, round(decision.confidence, 4), decision.reason
             if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first
                 kept = [kept[decision.evidence]] + [s for i, s in enumerate(kept) if i != decision.evidence]
+            if decision.reason == "the evidence points both ways":
+                conflict = _disagreement(kept, np.asarray(probabilities), shown)
             timings["verdict"] = time.perf_counter() - t
 
         g_features = self._groundedness_features(query, features, answerability, kept, dropped, draft, verdict_confidence, shown)
@@ -145,7 +148,7 @@ class Answerer:
             verdict=verdict,
             answerability=round(answerability, 4),
             dropped_sentences=dropped,
-            warnings=version_warnings(ordered, cited),
+            warnings=version_warnings(ordered, cited) + ([conflict] if conflict else []),
             generator=self.drafter.name,
             signals=_rounded(g_features),
             focused_question=query if query != question else None,
@@ -252,6 +255,23 @@ class _Context:
         self.timings = timings
         self.started = started
         self.features = features
+
+
+def _disagreement(kept: Sequence[SentenceRecord], probabilities: np.ndarray, shown: Sequence[SearchResult]) -> str | None:
+    """A warning when the cited passages answer the yes/no question in opposite ways, naming both sources."""
+    by_chunk = {e.chunk_id: e for e in shown}
+    yes = [s for s, p in zip(kept, probabilities) if p[0] >= 0.5]
+    no = [s for s, p in zip(kept, probabilities) if p[1] >= 0.5]
+    if not yes or not no:
+        return None
+
+    def name(s: SentenceRecord) -> str:
+        e = by_chunk.get(s.citations[0]) if s.citations else None
+        marker = f"[{s.markers[0]}]" if s.markers else ""
+        return f"{marker} {e.title} ({e.version or e.date or 'undated'})" if e else marker
+
+    return (f"The cited passages disagree on this question: {name(yes[0])} reads as yes, {name(no[0])} as no; "
+            "no verdict is given. Check both sources.")
 
 
 def _has_content(text: str, n_evidence: int) -> bool:

@@ -10,9 +10,10 @@ ANSWER_SYSTEM = (
     "Write one to three short sentences in plain clinical English. "
     "End every sentence with the number of each passage that supports it, in square brackets, like [1] or [1][2]. "
     "Copy numbers, doses, units and thresholds exactly as the passage states them. "
-    "If the question can be answered yes or no, begin with 'Yes.' or 'No.', then give the passage sentence that "
-    "decides it, ending with its [n]."
+    "Do not begin with 'Yes' or 'No': state what the passages say that answers the question."
 )
+# Yes/no verdicts are decided by the reader's verdict task on the verified sentences (rag/verdict.py), never by
+# the drafting model, which tends to open any answer with "Yes." (measured: issue 7).
 # The prompt does not offer the sentinel: small models asked to say when passages do not answer over-refuse
 # answerable questions (measured, ../shared/MODELS.md). Refusal is the pipeline's decision (retrieval gate,
 # per-sentence verification); a reply holding the sentinel anyway is still treated as a refusal.

@@ -39,6 +39,7 @@ class SearchResult:
     source_path: str = ""
     superseded_by: str = ""
     reader_score: float | None = None  # P(answers the question) from the reader, when it read this passage
+    flags: tuple[str, ...] = ()  # set at ingest for hidden or instruction-like text; flagged passages are not evidence
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -139,4 +140,5 @@ def _result(row: dict[str, Any], score: float, b_rank, d_rank, b_score, d_score)
         issuer=row.get("issuer") or "",
         source_path=row.get("source_path") or "",
         superseded_by=str((row.get("metadata") or {}).get("superseded_by") or ""),
+        flags=tuple(row.get("flags") or ()),
     )

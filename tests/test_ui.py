@@ -298,11 +298,9 @@ def _ask(at, question: str):
 def test_app_answers_a_question_with_sources(app_test):
     at = _ask(app_test, "What is the blood pressure target for most adults with hypertension?")
     headers = [h.value for h in at.subheader]
-    assert "Answer" in headers or "Refusal" in headers
-    if "Answer" in headers:
-        assert "Sources" in headers
-        body = " ".join(m.value for m in at.markdown)
-        assert "Groundedness" in body and "badge[support" in body
+    assert "Answer" in headers and "Refusal" not in headers and "Sources" in headers
+    body = " ".join(m.value for m in at.markdown)
+    assert "Groundedness" in body and "badge[support" in body and "130/80" in body
     assert any("Details" in e.label for e in at.expander)
     assert not at.error
 
@@ -310,7 +308,7 @@ def test_app_answers_a_question_with_sources(app_test):
 def test_app_refuses_off_topic_question_as_a_refusal(app_test):
     at = _ask(app_test, "Which vaccine schedule applies to travelling dogs?")
     headers = [h.value for h in at.subheader]
-    assert "Refusal" in headers or "Answer" in headers
+    assert "Refusal" in headers and "Answer" not in headers
     assert not at.error
 
 
@@ -327,10 +325,10 @@ def test_app_clinrag_error_is_shown_as_error(app_test):
 
 def test_app_library_lists_documents_and_sidebar_counts(app_test):
     frame = app_test.dataframe[0].value
-    assert set(frame["doc_id"]) == {"htn-demo-2023", "htn-demo-2014", "sepsis-demo-2021", "asthma"} or len(frame) == 4
+    assert len(frame) == 4 and {"htn-demo-2023", "htn-demo-2014", "sepsis-demo-2021"} <= set(frame["doc_id"])
     assert "SUPERSEDED" in set(frame["status"])
     assert any("demonstration corpus" in i.value for i in app_test.info)
-    assert any(m.value == 4 or m.value == "4" for m in app_test.sidebar.metric)
+    assert any(str(m.value) == "4" for m in app_test.sidebar.metric)
     assert any("not clinical advice" in m.value for m in app_test.sidebar.markdown)
 
 

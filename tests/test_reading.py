@@ -1,0 +1,80 @@
+"""Pure parts of reading: reranking, the verdict decision, the question focus, shorthand, yes/no detection."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.focus import expand_shorthand, focus_question, reduce_message
+from rag.generators import is_yes_no_question
+from rag.rerank import rerank_order
+from rag.verdict import decide_verdict
+
+probabilities = st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(probabilities, st.floats(min_value=0.0, max_value=2.0))
+def test_rerank_is_a_permutation_that_puts_a_clearly_more_relevant_passage_first(relevance, prior):
+    order = rerank_order(relevance, prior)
+    assert sorted(order) == list(range(len(relevance)))
+    best = max(range(len(relevance)), key=lambda i: relevance[i])
+    if relevance[best] > 0.99 and all(p < 0.01 for i, p in enumerate(relevance) if i != best) and prior <= 1.0:
+        assert order[0] == best
+
+
+def test_rerank_breaks_ties_by_the_fused_rank():
+    assert rerank_order([0.5, 0.5, 0.5], 0.5) == [0, 1, 2]
+    assert rerank_order([0.1, 0.9, 0.5], 0.0) == [1, 2, 0]
+
+
+def test_a_verdict_needs_confidence_and_no_contrary_evidence():
+    assert decide_verdict([[0.97, 0.01, 0.02]], 0.9).verdict == "yes"
+    assert decide_verdict([[0.02, 0.95, 0.03]], 0.9).verdict == "no"
+    uncertain = decide_verdict([[0.6, 0.1, 0.3]], 0.9)
+    assert uncertain.verdict is None and "confidence" in uncertain.reason
+    both = decide_verdict([[0.95, 0.03, 0.02], [0.04, 0.93, 0.03]], 0.9)
+    assert both.verdict is None and "both ways" in both.reason
+    assert decide_verdict([], 0.9).verdict is None
+    chosen = decide_verdict([[0.2, 0.1, 0.7], [0.96, 0.02, 0.02]], 0.9)
+    assert chosen.verdict == "yes" and chosen.evidence == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1)), min_size=1, max_size=6),
+       st.floats(min_value=0.5, max_value=0.99))
+def test_a_stated_verdict_always_reaches_the_threshold(rows, threshold):
+    decision = decide_verdict(rows, threshold)
+    if decision.verdict is not None:
+        row = rows[decision.evidence]
+        assert row[0 if decision.verdict == "yes" else 1] >= threshold
+
+
+def test_a_long_consumer_message_is_reduced_to_the_question_it_asks():
+    message = (
+        "Hello doctor, I hope you are well. My mother is 72 and lives alone since my father died last year. "
+        "She walks every day and eats well, and she has never smoked. Her last colonoscopy was when she was 62 "
+        "and it was normal. Does she still need colon cancer screening at her age? Thank you so much for your help."
+    )
+    focused = focus_question(message)
+    assert focused.reduced and focused.original == message
+    assert "colon cancer screening" in focused.text and "Thank you" not in focused.text
+    assert len(focused.text) < len(message) / 2
+    short = "How long should nitrofurantoin be given for cystitis?"
+    assert reduce_message(short) == (short, False)
+
+
+def test_clinician_shorthand_is_expanded_beside_the_original_words():
+    text, found = expand_shorthand("SCD pt on chronic opioids: in-person eval q how many months per NHLBI?")
+    assert text.startswith("SCD pt on chronic opioids") and {"patient", "evaluation", "every"} <= set(found)
+    assert expand_shorthand("What is the target blood pressure?") == ("What is the target blood pressure?", ())
+
+
+def test_yes_no_questions_are_told_from_wh_questions():
+    assert is_yes_no_question("my dad is 70, does he still need colon cancer checks?")
+    assert is_yes_no_question("When starting opioids for chronic pain, does the CDC recommend immediate-release ones?")
+    assert is_yes_no_question("Shoud I test for HLA-B*5701 before starting abacavir?")
+    assert is_yes_no_question("Is P. gingivalis found in the brain?")
+    assert not is_yes_no_question("What strength of recommendation does NHLBI attach to hydroxyurea?")
+    assert not is_yes_no_question("How often should HIV viral load be measured?")
+    assert not is_yes_no_question("Where is the protein located?")
