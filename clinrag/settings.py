@@ -92,6 +92,10 @@ class ReaderSettings(_Section):
 
 
 class PolicySettings(_Section):
+    min_premise_contradiction: float = Field(
+        0.6, ge=0, le=1,
+        description="Refuse when the reader finds the premise a question takes for granted contradicted this strongly.",
+    )
     min_answerable: float | None = Field(
         None, ge=0, le=1,
         description="Refuse before generating when P(answerable) is below this; None uses the fitted operating point.",

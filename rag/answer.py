@@ -13,7 +13,7 @@ import numpy as np
 from clinrag.settings import Settings
 from rag.calibration import CalibrationSet
 from rag.focus import focus_question
-from rag.generators import Drafter, is_yes_no_question
+from rag.generators import Drafter, candidate_sentences, is_yes_no_question
 from rag.policy import (
     answerability_features,
     drafting_evidence,
@@ -21,9 +21,11 @@ from rag.policy import (
     parse_cited_sentences,
     version_warnings,
 )
+from rag.premise import question_premise
 from rag.protocols import Reader
 from rag.reader import passage_input
 from rag.record import (
+    REFUSAL_FALSE_PREMISE,
     REFUSAL_LOW_GROUNDEDNESS,
     REFUSAL_MESSAGES,
     REFUSAL_NO_EVIDENCE,
@@ -99,6 +101,11 @@ class Answerer:
 
         t = time.perf_counter()
         shown = drafting_evidence(evidence)[: self.settings.generation.evidence_chunks]
+        contradiction = self._premise_contradiction(question, shown)
+        timings["premise"] = time.perf_counter() - t
+        if contradiction is not None:
+            return self._refusal(context, REFUSAL_FALSE_PREMISE, premise=contradiction)
+        t = time.perf_counter()
         draft = self.drafter.draft(query, shown)
         timings["draft"] = time.perf_counter() - t
         if draft.cannot_answer:
@@ -155,6 +162,25 @@ class Answerer:
             verdict_confidence=verdict_confidence,
             verdict_reason=verdict_reason,
         )
+
+    def _premise_contradiction(self, question: str, shown: Sequence[SearchResult]) -> dict | None:
+        """When the question takes a claim for granted that the best passages contradict: the claim, the sentence
+        that contradicts it and its source; else None."""
+        premise = question_premise(question)
+        if not premise or not shown:
+            return None
+        candidates = candidate_sentences(shown[:3])
+        if not candidates:
+            return None
+        probabilities = self.reader.support(premise, [s for _, _, s in candidates])
+        best = max(range(len(candidates)), key=lambda i: probabilities[i][1] - probabilities[i][0])
+        p_entailed, p_contradicted = float(probabilities[best][0]), float(probabilities[best][1])
+        if p_contradicted < self.settings.policy.min_premise_contradiction or p_entailed > p_contradicted:
+            return None
+        n, _, sentence = candidates[best]
+        source = shown[n - 1]
+        return {"premise": premise, "sentence": sentence, "source": f"[{n}] {source.title}, {source.version or source.date or 'undated'}",
+                "p_contradicted": round(p_contradicted, 4)}
 
     def _groundedness_features(self, query, features, answerability, kept, dropped, draft, verdict_confidence, shown) -> dict[str, float]:
         supports = [s.support for s in kept]
@@ -221,16 +247,19 @@ class Answerer:
         groundedness: float = 0.0,
         signals: dict[str, float] | None = None,
         closest: Sequence[SearchResult] = (),
+        premise: dict | None = None,
     ) -> AnswerRecord:
         context.timings["total"] = time.perf_counter() - context.started
         names = "; ".join(f"{e.title}" + (f", {e.section.split(' > ')[-1]}" if e.section else "") for e in closest[:2])
+        if premise:
+            signals = {**(signals or context.features), "premise_contradicted": premise["p_contradicted"]}
         return AnswerRecord(
             question=context.question,
             decision="refuse",
             answer="",
             sentences=[],
             groundedness=round(groundedness, 4),
-            refusal_reason=REFUSAL_MESSAGES[code].format(passages=names or "none"),
+            refusal_reason=REFUSAL_MESSAGES[code].format(passages=names or "none", **(premise or {})),
             evidence=list(context.evidence),
             timings_s=_rounded(context.timings),
             models=self.models,

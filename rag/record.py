@@ -11,7 +11,9 @@ REFUSAL_NO_EVIDENCE = "no_relevant_evidence"
 REFUSAL_NOT_STATED = "evidence_does_not_answer"
 REFUSAL_UNSUPPORTED = "evidence_does_not_support"
 REFUSAL_LOW_GROUNDEDNESS = "low_groundedness"
+REFUSAL_FALSE_PREMISE = "premise_contradicted"
 REFUSAL_MESSAGES = {
+    REFUSAL_FALSE_PREMISE: "The question assumes that {premise} The guideline says otherwise: \"{sentence}\" ({source}).",
     REFUSAL_NO_EVIDENCE: "Nothing relevant was found in the loaded guidelines for this question.",
     REFUSAL_NOT_STATED: "The closest passages ({passages}) do not state an answer to this question.",
     REFUSAL_UNSUPPORTED: "The drafted answer was not supported by the passages it cites: no sentence passed verification.",

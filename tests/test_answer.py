@@ -171,3 +171,11 @@ def test_a_bare_llm_verdict_is_justified_with_a_verbatim_evidence_sentence(tiny_
     record = answerer.ask("Is short-acting beta agonist monotherapy recommended for adults?")
     assert record.decision == "answer" and record.verdict == "no"
     assert record.answer.startswith("No. ") and "not recommended" in record.answer and record.sentences[0].citations
+
+
+def test_a_question_resting_on_a_contradicted_premise_is_refused_with_the_passage(tiny_app):
+    record = tiny_app.answerer("extractive").ask(
+        "Since the guideline says short-acting beta agonist monotherapy is recommended for adults, which agonist is best?"
+    )
+    assert record.decision == "refuse" and record.refusal_code == "premise_contradicted"
+    assert "not recommended" in record.refusal_reason and "assumes that" in record.refusal_reason

@@ -78,3 +78,20 @@ def test_yes_no_questions_are_told_from_wh_questions():
     assert not is_yes_no_question("What strength of recommendation does NHLBI attach to hydroxyurea?")
     assert not is_yes_no_question("How often should HIV viral load be measured?")
     assert not is_yes_no_question("Where is the protein located?")
+
+
+def test_the_premise_a_question_takes_for_granted_is_extracted():
+    from rag.premise import question_premise
+
+    assert question_premise(
+        "Since the CDC guideline recommends starting chronic pain patients on extended-release opioids, which one first?"
+    ) == "The CDC guideline recommends starting chronic pain patients on extended-release opioids."
+    assert question_premise("Why does the USPSTF recommend a Pap test every year for women in their 20s?") == (
+        "The USPSTF recommends a Pap test every year for women in their 20s."
+    )
+    assert question_premise(
+        "The VA/DoD guideline says high-risk patients should sign a no-suicide contract. What should it include?"
+    ) == "High-risk patients should sign a no-suicide contract."
+    assert question_premise("My dad is 72 and says his eyesight is fine. Should his doctor test his vision?") is None
+    assert question_premise("As of 2018, which algorithm is used?") is None
+    assert question_premise("What is the target blood pressure?") is None
