@@ -64,8 +64,10 @@ def normalize_answer(text: str) -> str:
 
 
 def _loose(text: str) -> str:
-    """Normalised text with punctuation other than number-bearing marks turned into spaces."""
-    return " ".join(_LOOSE.sub(" ", normalize(text)).split())
+    """Normalised text with punctuation other than number-bearing marks turned into spaces, and a letter run joined
+    to the number that follows it by a hyphen ("HER-2" and "Her2" both read "her2"; "COVID-19" reads "covid19")."""
+    text = re.sub(r"(?<=[a-z])-(?=\d)", "", normalize(text))
+    return " ".join(_LOOSE.sub(" ", text).split())
 
 
 def synonym_in_text(synonym: str, answer_text: str) -> bool:

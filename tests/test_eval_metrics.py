@@ -180,3 +180,11 @@ def test_variant_kind():
     assert variant_kind({"variant_of": "q1", "id": "q1-demographic-2"}) == "demographic"
     assert variant_kind({"category": "lay"}) is None  # not a variant without variant_of
     assert variant_kind({"variant_of": "q1", "category": "delayed"}) is None
+
+
+def test_short_answers_match_across_case_and_hyphens():
+    from eval.scoring import synonym_in_text
+
+    assert synonym_in_text("HER-2", "Test the tumour for Her2 status.")
+    assert synonym_in_text("Her2", "HER-2 positive disease")
+    assert not synonym_in_text("HER-2", "HER-3 positive disease")

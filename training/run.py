@@ -119,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="clinrag train-reader", description=__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the weights and the model card")
     parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the shared data folder (default ../shared/data)")
-    parser.add_argument("--budget-min", type=float, default=240.0, help="safety cap on training time in minutes (the run is
-                        defined by --epochs, so a loaded machine takes longer but learns the same)")
+    parser.add_argument("--budget-min", type=float, default=240.0,
+                        help="safety cap on training time in minutes (the run is defined by --epochs: a loaded machine "
+                             "takes longer but learns the same)")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--skip-qgen", action="store_true", help="use the cached synthetic questions as they are")
