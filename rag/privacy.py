@@ -364,10 +364,14 @@ def _informative_case(text: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- structured kinds
-_EMAIL = re.compile(r"\b[\w.+-]+(?:@|\s?[\[(]at[\])]\s?)[\w-]+(?:(?:\.|\s?[\[(]dot[\])]\s?)[\w-]+)+\b", re.I)
+# bounded repeats and token-start lookbehinds keep these linear on long runs like 'a.a.a.a...' (2000+ characters)
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]{1,64}(?:@|\s?[\[(]at[\])]\s?)[\w-]{1,63}(?:(?:\.|\s?[\[(]dot[\])]\s?)[\w-]{1,63}){1,6}\b", re.I
+)
 _URL = re.compile(
     r"\b(?:(?:https?|ftp)://|www\.)[^\s<>\"')\]]+"
-    r"|\b(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|info|biz|us|uk|ca|au|de|health|me|co|ly|app)\b(?:/[^\s<>\"')\]]*)?",
+    r"|(?<![\w.-])(?:[a-z0-9-]{1,63}\.){1,6}(?:com|org|net|edu|gov|io|info|biz|us|uk|ca|au|de|health|me|co|ly|app)\b"
+    r"(?:/[^\s<>\"')\]]*)?",
     re.I,
 )
 _IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.]*\d)")
@@ -384,7 +388,7 @@ _PHONE = re.compile(
 _FAX_CUE = re.compile(r"\bfax(?:ed|ing)?\b[^.\d\n]{0,30}$", re.I)  # 'fax the results to', 'fax: ')
 _VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]{17}\b)(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}\b", re.I)
 _CARD = re.compile(r"(?<![\d-])\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}(?![\d-])")
-_IMAGE_FILE = re.compile(r"\b[\w-]+\.(?:jpe?g|png|heic|heif|gif|bmp|tiff?|webp)\b", re.I)
+_IMAGE_FILE = re.compile(r"(?<![\w.-])[\w-]{1,100}\.(?:jpe?g|png|heic|heif|gif|bmp|tiff?|webp)\b", re.I)
 _PHOTO_PHRASE = re.compile(
     r"\b(?:full[- ]?face|frontal|facial|passport|profile|id)\s+(?:photo(?:graph)?s?|pictures?|pics?|images?|shots?)\b"
     r"|\b(?:photo(?:graph)?s?|pictures?|pics?|images?|snapshots?|videos?)\s+of\s+(?:my|his|her|their|the\s+patient'?s?|"

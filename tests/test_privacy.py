@@ -146,3 +146,12 @@ def test_names_are_found_by_context_in_any_case():
     ]:
         start = text.index(name)
         assert _covered(text, start, start + len(name)), text
+
+
+def test_long_adversarial_input_is_scanned_in_bounded_time():
+    import time
+
+    for text in ("a." * 2500, "1-" * 2500, "1." * 2500, "A1-" * 1700, "Aa " * 1700, "x@" * 2500):
+        started = time.perf_counter()
+        redact_text(text)
+        assert time.perf_counter() - started < 10, text[:20]  # was 2-4 s on 5000 characters before bounding repeats
