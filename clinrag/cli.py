@@ -1,4 +1,4 @@
-"""The ``clinrag`` command: ingest, search, ask, eval, docs, ui."""
+"""The ``clinrag`` command: ingest, search, ask, eval, docs, ui, audit."""
 
 from __future__ import annotations
 
@@ -63,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ui", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)
     _common(p)
+
+    p = sub.add_parser("audit", help="check or read the hash-chained audit log of answers (<index>/audit.jsonl)")
+    audit = p.add_subparsers(dest="audit_command", required=True)
+    a = audit.add_parser("verify", help="exit 1 and name the first bad line if any record was edited, inserted, "
+                                        "reordered or deleted")
+    a.add_argument("--expect-head", default=None, metavar="HASH",
+                   help="the head hash recorded earlier outside the log; a rewritten or truncated log no longer ends there")
+    _common(a)
+    a = audit.add_parser("show", help="print the latest audit records")
+    a.add_argument("--last", type=int, default=10, metavar="N", help="how many records (default 10; 0 for all)")
+    a.add_argument("--json", action="store_true")
+    _common(a)
     return parser
 
 
@@ -120,6 +132,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     app = App(_settings(args))
     app.store.require_ready()
     record = app.answerer(args.generator).ask(args.question)
+    from clinrag.audit import record_answer
+
+    record_answer(app.settings.index_dir, record, app.settings)  # an answer that cannot be audited is not shown
     if args.json:
         _print_json(record.to_dict())
         return 0
@@ -172,6 +187,31 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from clinrag.audit import AuditLog, audit_path
+
+    log = AuditLog(audit_path(_settings(args).index_dir))
+    if args.audit_command == "verify":
+        result = log.verify(expect_head=args.expect_head)
+        print(result.message(), file=sys.stdout if result.ok else sys.stderr)
+        return 0 if result.ok else 1
+    records = [line for line in log.read() if line.get("type") != "anchor"]
+    shown = records[-args.last :] if args.last > 0 else records
+    if args.json:
+        _print_json(shown)
+        return 0
+    for line in shown:
+        question = line.get("question") or f"sha256:{line.get('question_sha256', '')[:16]}"
+        outcome = line["decision"] + (f" ({line['refusal_code']})" if line.get("refusal_code") else "")
+        redacted = ", ".join(line.get("redaction", {}).get("kinds", {})) or "nothing"
+        print(f"#{line['seq']} {line['time']} {outcome} groundedness {line.get('groundedness', 0):.2f} redacted: {redacted}")
+        print(f"    {question}")
+        cited = ", ".join(f"{c['chunk_id']} ({c['version'] or 'unversioned'})" for c in line.get("cited", []))
+        print(f"    cited: {cited or '-'}; generator {line.get('generator', '')}; settings {line.get('settings_fingerprint', '')}")
+    print(f"{len(shown)} of {len(records)} record(s) in {log.path}")
+    return 0
+
+
 def cmd_train_reader(args: argparse.Namespace) -> int:
     from training.run import main as train_main
 
@@ -180,7 +220,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "docs": cmd_docs, "ui": cmd_ui,
-    "train-reader": cmd_train_reader,
+    "train-reader": cmd_train_reader, "audit": cmd_audit,
 }
 
 

@@ -62,6 +62,32 @@ class GenerationError(ClinragError):
     """A generator (local model or API endpoint) failed to produce an answer."""
 
 
+class APIEndpointError(GenerationError):
+    """An OpenAI-compatible endpoint failed or answered something unusable. Names the endpoint (never the key), the
+    HTTP status when there was one, and what to do."""
+
+    def __init__(self, endpoint: str, problem: str, fix: str, status: int | None = None, attempts: int = 1) -> None:
+        self.endpoint = endpoint
+        self.status = status
+        self.attempts = attempts
+        tried = f" after {attempts} attempts" if attempts > 1 else ""
+        super().__init__(f"API endpoint {endpoint}: {problem}{tried}; {fix}")
+
+
+class InsecureEndpointError(ConfigError):
+    """An API base URL would send questions in plain text over a network (http:// to a host other than loopback)."""
+
+
+class AuditLogError(ClinragError):
+    """The audit log cannot be written or read, or its hash chain does not verify. Names the file and the line."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        where = f"{self.path}, line {line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
 class QuestionError(ClinragError):
     """The question itself is unusable (empty, too long)."""
 

@@ -22,10 +22,15 @@ class Embedder(Protocol):
 
 @dataclass(frozen=True)
 class GenerationRequest:
+    """A prompt for a ``Generator``. ``question`` is the clinician's text exactly as it appears inside ``user``: a
+    generator that sends the prompt off the machine redacts that part only, never the guideline passages around it
+    (None: the caller did not say, so the whole ``user`` text is treated as the question)."""
+
     system: str
     user: str
     max_tokens: int
     seed: int
+    question: str | None = None
 
 
 @runtime_checkable

@@ -1,0 +1,289 @@
+"""The audit log: one append-only, hash-chained JSONL record per answer or refusal.
+
+Where: ``<index_dir>/audit.jsonl`` by default; ``CLINRAG_AUDIT_LOG`` names another file (TODO(settings):
+``audit.log_path``). Beside it, ``audit.jsonl.head`` holds the sequence number and hash of the last line, and
+``audit.jsonl.lock`` is the lock file that serialises appenders (``fcntl.flock``: safe across threads and processes
+on one machine; not across machines sharing a network file system).
+
+What a line holds: ``seq`` (0 for the anchor, then 1, 2, ...), ``prev`` (the previous line's ``hash``; 64 zeros for
+the anchor), ``hash`` (sha256 of the line's canonical JSON without its ``hash`` field: keys sorted, no spaces,
+UTF-8), and the entry: UTC time, the redacted question (``CLINRAG_AUDIT_QUESTION=hash`` keeps only the sha256 of the
+redacted question; TODO(settings): ``audit.question``), what was redacted (kinds only), decision, refusal code,
+groundedness, retrieved and cited chunk ids with their document versions, models, settings fingerprints. Nothing
+unredacted is written: not the question, not the answer text (a model may echo a name), not the focused query.
+
+What the chain detects (``verify``), naming the first bad line: an edited field (the line's own hash fails), an
+inserted, deleted or reordered line (a ``prev`` or ``seq`` mismatch), a damaged anchor, and a torn or truncated last
+line (not JSON). What a hash chain alone cannot detect: dropping whole lines from the end (the shorter chain is still
+consistent) and a rewrite of the entire chain by someone who recomputes every hash. The head file catches the first
+(the log ends before the head's ``seq``) unless it is rewritten too; against both, copy the head hash that
+``clinrag audit verify`` prints to somewhere the writer cannot change (a ticket, a WORM store) and check it later
+with ``clinrag audit verify --expect-head HASH``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from clinrag.errors import AuditLogError
+
+AUDIT_FILE = "audit.jsonl"
+AUDIT_PATH_ENV = "CLINRAG_AUDIT_LOG"  # TODO(settings): audit.log_path
+AUDIT_QUESTION_ENV = "CLINRAG_AUDIT_QUESTION"  # "redacted" (default) or "hash"; TODO(settings): audit.question
+GENESIS = "0" * 64
+FORMAT = "clinrag-audit/1"
+
+
+def audit_path(index_dir: Path | str) -> Path:
+    """The audit log of an index: ``$CLINRAG_AUDIT_LOG`` if set, else ``<index_dir>/audit.jsonl``."""
+    override = os.environ.get(AUDIT_PATH_ENV, "")
+    return Path(override) if override else Path(index_dir) / AUDIT_FILE
+
+
+def canonical(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def line_hash(obj: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of a line without its own ``hash`` field."""
+    return hashlib.sha256(canonical({k: v for k, v in obj.items() if k != "hash"}).encode("utf-8")).hexdigest()
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# ------------------------------------------------------------------------------------------- pure: entries
+def entry_from_record(record, settings, question_mode: str | None = None) -> dict[str, Any]:
+    """The audit entry for an ``AnswerRecord`` (pure; no time, seq or hashes yet). Holds nothing unredacted."""
+    from rag.privacy import redact_text
+
+    mode = (question_mode or os.environ.get(AUDIT_QUESTION_ENV, "") or "redacted").lower()
+    if mode not in {"redacted", "hash"}:
+        from clinrag.errors import ConfigError
+
+        raise ConfigError(f"{AUDIT_QUESTION_ENV} must be 'redacted' or 'hash', found {mode!r}")
+    redaction = redact_text(record.question)
+    versions = {e.chunk_id: (e.doc_id, e.version or e.date or "") for e in record.evidence}
+    cited: list[str] = []
+    for sentence in record.sentences:
+        cited += [c for c in sentence.citations if c not in cited]
+
+    def chunk(chunk_id: str) -> dict[str, str]:
+        doc_id, version = versions.get(chunk_id, ("", ""))
+        return {"chunk_id": chunk_id, "doc_id": doc_id, "version": version}
+
+    question: dict[str, Any] = (
+        {"question": redaction.text} if mode == "redacted"
+        else {"question_sha256": hashlib.sha256(redaction.text.encode("utf-8")).hexdigest()}
+    )
+    return {
+        "type": "answer" if record.decision == "answer" else "refusal",
+        **question,
+        "redaction": redaction.summary(),
+        "decision": record.decision,
+        "refusal_code": record.refusal_code,
+        "groundedness": record.groundedness,
+        "answerability": record.answerability,
+        "verdict": record.verdict,
+        "retrieved": [chunk(e.chunk_id) for e in record.evidence],
+        "cited": [chunk(c) for c in cited],
+        "models": dict(record.models),
+        "generator": record.generator,
+        "settings_fingerprint": record.settings_fingerprint,
+        "active_settings_fingerprint": settings.fingerprint(),
+        "index_fingerprint": settings.index_fingerprint(),
+    }
+
+
+# ------------------------------------------------------------------------------------------- the log (IO)
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    path: str
+    records: int  # lines after the anchor
+    head: str  # hash of the last good line
+    bad_line: int | None = None  # 1-based line number of the first problem
+    problem: str = ""
+
+    def message(self) -> str:
+        if self.ok:
+            return f"ok: {self.path} holds {self.records} record(s) after its anchor; head {self.head}"
+        where = f"line {self.bad_line}: " if self.bad_line else ""
+        return f"audit log {self.path}: {where}{self.problem}"
+
+
+class AuditLog:
+    """One audit file with its head and lock files. Cheap to construct; every method opens what it needs."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.head_path = self.path.with_name(self.path.name + ".head")
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        import fcntl
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.lock_path, "a+")
+        except OSError as exc:
+            raise AuditLogError(self.path, f"cannot open the lock file ({exc.strerror}); check the folder's permissions") from exc
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def append(self, entry: dict[str, Any], now: str | None = None) -> dict[str, Any]:
+        """Append one entry under the lock; the first append writes the anchor line. Returns the line written."""
+        with self._locked():
+            last = self._last_line()
+            if last is None:
+                anchor = {"seq": 0, "prev": GENESIS, "type": "anchor", "format": FORMAT, "time": now or utc_now()}
+                anchor["hash"] = line_hash(anchor)
+                self._write(anchor)
+                last = anchor
+            line = {**entry, "seq": last["seq"] + 1, "prev": last["hash"], "time": now or utc_now()}
+            line["hash"] = line_hash(line)
+            self._write(line)
+            return line
+
+    def _last_line(self) -> dict[str, Any] | None:
+        """The parsed last line, or None for a new log. A torn or unparsable tail is an error: appending after it
+        would bury the damage."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            if self.head_path.exists():
+                raise AuditLogError(self.path, "the log is missing or empty but its head file exists: it was deleted or "
+                                               "emptied; restore it from a backup before answering more questions")
+            return None
+        with open(self.path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            block = b""
+            position = size
+            while position > 0 and block.count(b"\n") < 2:
+                step = min(4096, position)
+                position -= step
+                handle.seek(position)
+                block = handle.read(step) + block
+        if not block.endswith(b"\n"):
+            raise AuditLogError(self.path, "the last line is incomplete (a crash or a full disk during a write?); "
+                                           "run `clinrag audit verify` and restore the log before answering more questions")
+        try:
+            last = json.loads(block.rstrip(b"\n").rsplit(b"\n", 1)[-1])
+            if not isinstance(last, dict) or "hash" not in last or not isinstance(last.get("seq"), int):
+                raise ValueError("not an audit line")
+        except ValueError as exc:
+            raise AuditLogError(self.path, f"the last line is not an audit record ({exc}); run `clinrag audit verify`") from exc
+        return last
+
+    def _write(self, line: dict[str, Any]) -> None:
+        data = (canonical(line) + "\n").encode("utf-8")
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            tmp = self.head_path.with_name(self.head_path.name + ".tmp")
+            tmp.write_text(canonical({"seq": line["seq"], "hash": line["hash"]}) + "\n", encoding="utf-8")
+            os.replace(tmp, self.head_path)
+        except OSError as exc:
+            raise AuditLogError(self.path, f"cannot write ({exc.strerror}); check free space and permissions") from exc
+
+    def read(self) -> list[dict[str, Any]]:
+        """Every parsed line (anchor included). Raises AuditLogError on a line that is not JSON."""
+        if not self.path.exists():
+            return []
+        lines = []
+        with open(self.path, encoding="utf-8") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    lines.append(json.loads(raw))
+                except ValueError as exc:
+                    raise AuditLogError(self.path, f"not valid JSON ({exc.msg}); run `clinrag audit verify`", line=number) from exc
+        return lines
+
+    def verify(self, expect_head: str | None = None) -> Verification:
+        """Walk the chain; the first problem found names its line."""
+        path = str(self.path)
+        head = self._read_head()
+        if not self.path.exists():
+            if head is not None:
+                return Verification(False, path, 0, GENESIS, None, "the log file is missing but its head file exists (deleted)")
+            if expect_head:
+                return Verification(False, path, 0, GENESIS, None, f"no log, but head {expect_head} was expected")
+            return Verification(True, path, 0, GENESIS)
+        previous: dict[str, Any] | None = None
+        number = 0
+        with open(self.path, "rb") as handle:
+            raw_lines = handle.read().split(b"\n")
+        if raw_lines and raw_lines[-1] == b"":
+            raw_lines.pop()
+        elif raw_lines:
+            return self._bad(len(raw_lines), previous, "the line is incomplete (no newline): the tail was truncated or torn")
+        for number, raw in enumerate(raw_lines, start=1):
+            try:
+                line = json.loads(raw.decode("utf-8"))
+                if not isinstance(line, dict):
+                    raise ValueError("not an object")
+            except (ValueError, UnicodeDecodeError) as exc:
+                return self._bad(number, previous, f"not valid JSON ({exc}): edited, or the tail was truncated")
+            expected_seq = 0 if previous is None else previous["seq"] + 1
+            if line.get("hash") != line_hash(line):
+                return self._bad(number, previous, "the content does not match its hash: the line was edited")
+            if previous is None and (line.get("type") != "anchor" or line.get("prev") != GENESIS or line.get("seq") != 0):
+                return self._bad(number, previous, "the first line is not the anchor (seq 0, prev 000...): the start was removed or replaced")
+            if previous is not None and line.get("prev") != previous["hash"]:
+                return self._bad(number, previous, f"its prev hash does not match line {number - 1}: a line was inserted, "
+                                                   "deleted or moved here")
+            if line.get("seq") != expected_seq:
+                return self._bad(number, previous, f"seq {line.get('seq')} where {expected_seq} was expected: a line was "
+                                                   "inserted, deleted or moved here")
+            previous = line
+        if previous is None:
+            return Verification(False, path, 0, GENESIS, None, "the log is empty (it should start with its anchor line)")
+        records = previous["seq"]
+        if head is None:
+            return Verification(False, path, records, previous["hash"], None,
+                                f"the head file {self.head_path.name} is missing, so a truncated tail cannot be ruled out")
+        if head.get("seq") != previous["seq"] or head.get("hash") != previous["hash"]:
+            if isinstance(head.get("seq"), int) and head["seq"] > previous["seq"]:
+                problem = (f"the log ends at record {previous['seq']} but the head file records {head['seq']}: "
+                           f"{head['seq'] - previous['seq']} line(s) were removed from the end")
+            else:
+                problem = "the last line does not match the head file: the tail was replaced"
+            return Verification(False, path, records, previous["hash"], number + 1, problem)
+        if expect_head and expect_head != previous["hash"]:
+            return Verification(False, path, records, previous["hash"], None,
+                                f"the head is {previous['hash']}, not the expected {expect_head}: the log was rewritten "
+                                "or truncated after that head was recorded")
+        return Verification(True, path, records, previous["hash"])
+
+    def _bad(self, number: int, previous: dict[str, Any] | None, problem: str) -> Verification:
+        records = previous["seq"] if previous else 0
+        return Verification(False, str(self.path), records, previous["hash"] if previous else GENESIS, number, problem)
+
+    def _read_head(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.head_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            return {"seq": None, "hash": None}
+
+
+def record_answer(index_dir: Path | str, record, settings) -> dict[str, Any]:
+    """Append the audit entry of an answer or refusal to the index's audit log (what the CLI and the UI call)."""
+    return AuditLog(audit_path(index_dir)).append(entry_from_record(record, settings))
