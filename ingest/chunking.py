@@ -6,9 +6,12 @@ non-space character, never exceed ``max_chars``, and carry monotone page ranges 
 
 from __future__ import annotations
 
+import bisect
+
 from clinrag.settings import ChunkingSettings
 from clinrag.text import split_sentences
 from ingest.records import Chunk, Document, Page, Section
+from ingest.sanitize import flags_in_span
 
 SECTION_SEPARATOR = " > "
 
@@ -16,10 +19,14 @@ SECTION_SEPARATOR = " > "
 def chunk_document(document: Document, settings: ChunkingSettings) -> list[Chunk]:
     text = document.text
     chunks: list[Chunk] = []
+    findings = document.findings
+    starts = [f.start for f in findings]
+    reach = max((f.end - f.start for f in findings), default=0)
+    page_ends = [p.end for p in document.pages]
     for seg_start, seg_end, path in _segments(text, document.sections, settings.min_chars):
         for start, end in _pack(text, seg_start, seg_end, settings.max_chars):
             piece = text[start:end]
-            page_start, page_end = _page_range(document.pages, start, end)
+            page_start, page_end = _page_range(document.pages, page_ends, start, end)
             chunks.append(
                 Chunk(
                     chunk_id=Chunk.make_id(document.doc_id, start, end, piece),
@@ -30,6 +37,7 @@ def chunk_document(document: Document, settings: ChunkingSettings) -> list[Chunk
                     page_start=page_start,
                     page_end=page_end,
                     section=SECTION_SEPARATOR.join(path),
+                    flags=flags_in_span(findings, starts, reach, start, end) if findings else (),
                 )
             )
     return chunks
@@ -98,15 +106,17 @@ def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
     return pieces
 
 
-def _page_range(pages: tuple[Page, ...], start: int, end: int) -> tuple[int | None, int | None]:
+def _page_range(pages: tuple[Page, ...], page_ends: list[int], start: int, end: int) -> tuple[int | None, int | None]:
+    """First and last page overlapping ``text[start:end]``; O(log pages) plus the pages spanned."""
     if not pages:
         return None, None
+    i = bisect.bisect_right(page_ends, start)  # the first page that ends after ``start``
     first = last = None
-    for page in pages:
-        if page.start < end and page.end > start:
-            first = page.number if first is None else first
-            last = page.number
+    j = i
+    while j < len(pages) and pages[j].start < end:
+        first = pages[j].number if first is None else first
+        last = pages[j].number
+        j += 1
     if first is None:  # the span lies in a separator between pages
-        before = [p.number for p in pages if p.end <= start]
-        first = last = before[-1] if before else pages[0].number
+        first = last = pages[i - 1].number if i > 0 else pages[0].number
     return first, last
