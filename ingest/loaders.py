@@ -403,7 +403,7 @@ def _jsonl_document(path: Path, where: str, line: str, seen: dict[str, int], max
     meta = {k: v for k, v in record.items() if k != "text"}
     return _document(
         Path(f"{path}#{doc_id}"), body, sha256_bytes(line.encode()), meta, default_title=_first_line(body), findings=findings,
-        where=where,
+        where=where, origin=f"{os.path.abspath(path)}#{doc_id}",
     )
 
 
@@ -590,6 +590,7 @@ def _document(
     sections: tuple[Section, ...] = (),
     findings: tuple[Finding, ...] = (),
     where: str | None = None,
+    origin: str | None = None,
 ) -> Document:
     where = where or display_path(path)
     _check_strings(where, meta)
@@ -611,7 +612,7 @@ def _document(
         doc_id=_doc_id(where, meta.get("doc_id"), path),
         title=fields["title"] or default_title or inline(Path(path).stem),
         text=text,
-        source_path=str(path),
+        source_path=display_path(path),
         sha256=sha256,
         issuer=fields["issuer"],
         version=fields["version"],
@@ -622,6 +623,7 @@ def _document(
         metadata=extra,
         findings=findings,
         flags=tuple(sorted(flags)),
+        origin=origin or os.path.abspath(path),
     )
 
 

@@ -44,6 +44,9 @@ class Document:
     # and the flags of the whole document (these plus any found in the title or metadata)
     findings: tuple[Finding, ...] = field(default=(), compare=False, hash=False)
     flags: tuple[str, ...] = ()
+    # the file it came from as an absolute path (``#doc_id`` added for a JSONL record), exactly as on disk;
+    # ``source_path`` is the printable form for people. Decides who owns the doc_id.
+    origin: str = ""
 
     def catalog_entry(self) -> dict[str, Any]:
         return {

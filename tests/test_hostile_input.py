@@ -257,3 +257,30 @@ def test_the_bundled_corpus_raises_only_its_planted_injection():
             if doc.flags:
                 flagged[doc.doc_id] = doc.flags
     assert flagged == {"gout-acr-2020": (FLAG_INSTRUCTION,)}
+
+
+def test_a_batch_of_hostile_files_is_reported_by_name_in_printable_form(fake_app, tmp_path, capsys):
+    from clinrag import cli
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "good.md").write_text("# Good\n\nAmoxicillin 500 mg.\n")
+    os.symlink("/proc/self/environ", folder / "env.txt")
+    (folder / "bomb.md").write_text(ALIAS_BOMB)
+    with open(os.fsencode(folder) + b"/latin\xe9.txt", "wb") as handle:
+        handle.write(b"text")
+    (folder / "esc\x1b[2Japed\nname.md").write_text("# T\x1b]0;pwned\x07itle\n\nBody about gout.\n")
+    events: list[str] = []
+    report = fake_app.ingest([folder], on_event=events.append)
+    assert sorted(report.added) == ["esc-2japed-name", "good"]
+    reasons = dict(report.failed)
+    assert any("env.txt" in p and "symbolic link" in r for p, r in reasons.items())
+    assert any("bomb.md" in p and "anchor or alias" in r for p, r in reasons.items())
+    assert any("latin\\xe9.txt" in p and "not valid UTF-8" in r for p, r in reasons.items())
+    for text in [report.summary(), *events, *(p + r for p, r in report.failed), json.dumps(report.to_dict())]:
+        assert "\x1b" not in text and "\n" not in text.strip() and "\udce9" not in text
+    titles = {d["doc_id"]: d["title"] for d in fake_app.store.documents()}
+    assert titles["esc-2japed-name"] == "T]0;pwneditle"
+    exit_code = cli.main(["docs", "--index", str(fake_app.settings.index_dir)])
+    out = capsys.readouterr().out
+    assert exit_code == 0 and "\x1b" not in out and "\x07" not in out
