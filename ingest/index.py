@@ -35,7 +35,7 @@ import numpy as np
 
 from clinrag.errors import DocIdConflictError, IndexStateError
 from ingest.chroma_store import ChromaVectors
-from ingest.lexical import CatalogLexicalIndex, term_counts
+from ingest.lexical import CatalogLexicalIndex, PostingsCache, term_counts
 from ingest.locking import IndexLock
 from ingest.records import Chunk, Document
 from ingest.sanitize import display
@@ -168,6 +168,7 @@ class IndexStore:
         self.lock = IndexLock(self.root)
         self._pinned = Path(pinned) if pinned is not None else None
         self._schema_ready: set[str] = set()
+        self._postings_caches: dict[str, PostingsCache] = {}
 
     # ---------------------------------------------------------------- layout
     def data_dir(self) -> Path:
@@ -367,7 +368,8 @@ class IndexStore:
         folder = self.data_dir()
         if not (folder / CATALOG).exists():
             return _EmptyLexical()  # type: ignore[return-value]
-        return CatalogLexicalIndex(lambda: self._connect(folder))
+        cache = self._postings_caches.setdefault(str(folder), PostingsCache())
+        return CatalogLexicalIndex(lambda: self._connect(folder), cache)
 
     def dense(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         if not self.exists():
@@ -614,6 +616,8 @@ class IndexStore:
         atomic replace of ``CURRENT``; otherwise delete it. The writer lock is held throughout, so no other
         writer's change can be lost in the swap. Library decisions (retired, superseded) carry over."""
         with self.lock.hold("rebuild"):
+            if self.exists():  # upgrade a catalog of the former layout now, not while readers wait on the lock
+                self._connect().close()
             folder = self._next_generation()
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import threading
+from collections import OrderedDict
 from contextlib import closing
 from typing import Callable, Sequence
 
@@ -113,13 +115,51 @@ def term_counts(terms: Sequence[str]) -> dict[str, int]:
     return counts
 
 
+class PostingsCache:
+    """The postings of recently searched terms, for one catalog, valid for one write counter (``generation``):
+    a long-lived process (the UI, an evaluation run) reads each common term from SQLite once per write, not
+    once per search. Bounded by the number of postings held (least recently used terms go first)."""
+
+    def __init__(self, max_postings: int = 2_000_000) -> None:
+        self.max_postings = max_postings
+        self._revision: str | None = None
+        self._terms: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, revision: str, term: str) -> np.ndarray | None:
+        with self._lock:
+            if revision != self._revision:
+                self._terms.clear()
+                self._size = 0
+                self._revision = revision
+                return None
+            posting = self._terms.get(term)
+            if posting is not None:
+                self._terms.move_to_end(term)
+            return posting
+
+    def put(self, revision: str, term: str, posting: np.ndarray) -> None:
+        with self._lock:
+            if revision != self._revision or len(posting) > self.max_postings:
+                return
+            self._terms[term] = posting
+            self._size += len(posting)
+            while self._size > self.max_postings:
+                _, evicted = self._terms.popitem(last=False)
+                self._size -= len(evicted)
+
+
 class CatalogLexicalIndex:
     """BM25 over the ``postings`` table of a catalog: ``postings(term, ck, tf, dl)`` plus the corpus size and
     total length kept in ``state`` (``lexical_n``, ``lexical_len``). Ranks exactly as ``LexicalIndex`` fitted on
     the same chunks in ``ORDER BY doc_id, ord`` order. Chunks of retired documents are never returned."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], k1: float = K1, b: float = B) -> None:
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], cache: PostingsCache | None = None, k1: float = K1, b: float = B
+    ) -> None:
         self._connect = connect
+        self._cache = cache
         self.k1 = k1
         self.b = b
 
@@ -138,19 +178,38 @@ class CatalogLexicalIndex:
             finally:
                 conn.execute("COMMIT")
 
+    def _postings(self, conn: sqlite3.Connection, revision: str, term: str) -> np.ndarray:
+        """(n, 3) float64 array of (chunk key, tf, doc length). group_concat returns each column as one string
+        parsed in C: 3.5x faster than a Python tuple per row for a term in 13,000 chunks."""
+        cached = self._cache.get(revision, term) if self._cache is not None else None
+        if cached is not None:
+            return cached
+        row = conn.execute(
+            "SELECT group_concat(ck), group_concat(tf), group_concat(dl) FROM postings WHERE term=?", (term,)
+        ).fetchone()
+        if not row or row[0] is None:
+            posting = np.zeros((0, 3))
+        else:
+            posting = np.stack([np.fromstring(col, dtype=np.float64, sep=",") for col in row], axis=1)
+        if self._cache is not None:
+            self._cache.put(revision, term, posting)
+        return posting
+
     def _top(self, conn: sqlite3.Connection, query_terms: Sequence[str], k: int) -> list[tuple[str, float]]:
-        state = dict(conn.execute("SELECT key, value FROM state WHERE key IN ('lexical_n', 'lexical_len')").fetchall())
+        state = dict(
+            conn.execute("SELECT key, value FROM state WHERE key IN ('lexical_n', 'lexical_len', 'generation')").fetchall()
+        )
         n_docs, total_len = int(state.get("lexical_n") or 0), int(state.get("lexical_len") or 0)
         if n_docs == 0:
             return []
+        revision = str(state.get("generation"))
         avgdl = total_len / n_docs
         fetched: dict[str, np.ndarray] = {}
         keys: list[np.ndarray] = []
         parts: list[np.ndarray] = []
         for term in query_terms:
             if term not in fetched:
-                rows = conn.execute("SELECT ck, tf, dl FROM postings WHERE term=?", (term,)).fetchall()
-                fetched[term] = np.array(rows, dtype=np.float64).reshape(-1, 3)
+                fetched[term] = self._postings(conn, revision, term)
             posting = fetched[term]
             if not len(posting):
                 continue
@@ -171,8 +230,8 @@ class CatalogLexicalIndex:
         order = positive[np.argsort(-scores[positive], kind="stable")]
         # every chunk that ties with the k-th best, so ties can be broken by index order (doc_id, ord)
         cutoff = scores[order[min(k, len(order)) - 1]]
-        candidates = [int(i) for i in order if scores[i] >= cutoff]
-        where = {int(cks[i]): i for i in candidates}
+        candidates = order[scores[order] >= cutoff]
+        where = {int(cks[i]): int(i) for i in candidates}
         placed: list[tuple[float, str, int, str]] = []
         ids = list(where)
         for start in range(0, len(ids), 500):

@@ -236,3 +236,17 @@ def test_a_writer_waiting_on_another_process_gets_a_clear_error(tmp_path):
     with IndexLock(tmp_path, timeout_s=2).hold("after the holder died"):  # the kernel released it
         pass
     assert json.loads((tmp_path / ".lock").read_text())["purpose"] == "after the holder died"
+
+
+def test_a_rebuild_is_the_way_out_of_an_index_built_with_other_settings(tiny_app, tiny_corpus):
+    from clinrag.app import App
+    from clinrag.errors import IndexStateError
+    from clinrag.settings import load_settings
+
+    other = App(load_settings(index_dir=tiny_app.settings.index_dir, chunking={"max_chars": 500}), embedder=tiny_app.embedder)
+    with pytest.raises(IndexStateError, match="fingerprint"):
+        other.ingest([tiny_corpus])
+    report = other.ingest([tiny_corpus], rebuild=True)
+    assert len(report.added) == 4 and not report.failed
+    other.store.require_ready()
+    assert other.store.verify().ok
