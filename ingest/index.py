@@ -212,9 +212,7 @@ class IndexStore:
         """A new index starts in the generation layout (under the writer lock)."""
         if self._pinned is not None or (self.root / CURRENT).exists() or (self.root / CATALOG).exists():
             return
-        for stray in self._generations():  # no live index yet: left by a writer killed before its first commit
-            ChromaVectors.forget(stray / "chroma")
-            shutil.rmtree(stray, ignore_errors=True)
+        self._remove_stray_generations()  # no live index yet: left by a writer killed before its first commit
         folder = self._next_generation()
         folder.mkdir(parents=True, exist_ok=True)
         self._point_to(folder)
@@ -520,14 +518,12 @@ class IndexStore:
         from the catalog, so the next ingest adds them again. Returns what was done."""
         done: dict[str, Any] = {}
         with self.lock.hold("recover"):
-            if self._pinned is None and (self.root / CURRENT).exists():
-                live = self.data_dir()
-                stray = [p for p in self._generations() if p != live]
-                for folder in stray:
-                    ChromaVectors.forget(folder / "chroma")
-                    shutil.rmtree(folder, ignore_errors=True)
-                if stray:
-                    done["removed_generations"] = [p.name for p in stray]
+            stray = self._remove_stray_generations()
+            if stray:
+                done["removed_generations"] = stray
+            if self._pinned is None and (self.root / CURRENT).exists() and (self.root / CATALOG).exists():
+                self._remove_old(self.root, legacy=True)  # a first rebuild was killed after its swap
+                done["removed_former_layout"] = True
             (self.root / f"{CURRENT}.tmp").unlink(missing_ok=True)
             if not self.exists():
                 return done
@@ -549,6 +545,17 @@ class IndexStore:
                     done["removed_documents_without_vectors"] = missing_docs
         return done
 
+    def _remove_stray_generations(self) -> list[str]:
+        """Delete generation folders that are not live (under the writer lock: none is being built then)."""
+        if self._pinned is not None:
+            return []
+        live = self.data_dir() if (self.root / CURRENT).exists() else None
+        stray = [p for p in self._generations() if p != live]
+        for folder in stray:
+            ChromaVectors.forget(folder / "chroma")
+            shutil.rmtree(folder, ignore_errors=True)
+        return [p.name for p in stray]
+
     def verify(self) -> Consistency:
         """Check that catalog, postings and vectors agree (read only)."""
         report = Consistency()
@@ -560,6 +567,8 @@ class IndexStore:
                 return report
         if (self.root / f"{CURRENT}.tmp").exists():
             report.leftovers.append(f"{CURRENT}.tmp")
+        if self._pinned is None and (self.root / CURRENT).exists() and (self.root / CATALOG).exists():
+            report.leftovers.append("the catalog of the former layout beside the generation folders")
         if not self.exists():
             return report
         folder = self.data_dir()
@@ -618,6 +627,7 @@ class IndexStore:
         with self.lock.hold("rebuild"):
             if self.exists():  # upgrade a catalog of the former layout now, not while readers wait on the lock
                 self._connect().close()
+            self._remove_stray_generations()  # a rebuild killed earlier left its folder
             folder = self._next_generation()
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
@@ -685,11 +695,6 @@ class IndexStore:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
-
-    def log_library(self, doc_id: str, action: str, detail: str) -> None:
-        with closing(self._connect()) as conn:
-            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            conn.execute("INSERT INTO library_log VALUES (?,?,?,?)", (now, action, doc_id, detail))
 
     def library_log(self, doc_id: str | None = None) -> list[dict[str, Any]]:
         if not self.exists():

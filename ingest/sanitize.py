@@ -71,7 +71,7 @@ _MARKER = re.compile(
     r"|\[/?INST\]|<</?SYS>>"  # Llama 2 chat
     r"|</?\s*(?:passage|context|document|documents|evidence|instructions?|system|user|assistant|tool|human)"
     r"(?:\s[^<>\n]{0,200})?\s*/?>"  # XML-ish fences a prompt might use
-    r"|^#{2,4}\s*(?:instruction|system|response|assistant)\s*:?[ \t]*$",  # Alpaca-style turn headers
+    r"|^#{2,4}[ \t]*(?:instruction|system|response|assistant)[ \t]*:[ \t]*$",  # Alpaca-style turn headers
     re.IGNORECASE | re.MULTILINE,
 )
 

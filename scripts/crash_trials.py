@@ -157,17 +157,23 @@ def trials(n: int, seed: int, workdir: Path, quiet: bool = False, size: str = "f
         if not quiet:
             print(text, flush=True)
 
-    say(f"calibrating: one uninterrupted ingest of {len(expected)} documents into {index}")
-    rc, out, err, full, began = run_child(index, corpus, False, None)
-    if rc != 0:
-        print(f"the calibration ingest failed (rc {rc}):\n{err[-3000:]}")
-        return 1
-    ok, whole, problems = check(index, expected)
-    if not whole:
-        print(f"the calibration index is not whole: {problems}")
-        return 1
-    low, high = max(0.2, began * 0.8), full * 1.05
-    say(f"an uninterrupted ingest takes {full:.1f}s ({began:.1f}s of imports); kills land between {low:.1f}s and {high:.1f}s")
+    # one uninterrupted run of each kind, so kills land while that kind of run is still working
+    windows: dict[str, tuple[float, float]] = {}
+    for kind in ("fresh", "update", "rebuild"):
+        if kind == "update":
+            version += 1
+            expected = write_corpus(corpus, version, rng, size)
+        rc, out, err, full, began = run_child(index, corpus, kind == "rebuild", None)
+        if rc != 0:
+            print(f"the uninterrupted {kind} ingest failed (rc {rc}):\n{err[-3000:]}")
+            return 1
+        ok, whole, problems = check(index, expected)
+        if not whole:
+            print(f"the index after an uninterrupted {kind} ingest is not whole: {problems}")
+            return 1
+        windows[kind] = (max(0.2, began * 0.9), max(began + 0.1, full * 0.95))
+        say(f"an uninterrupted {kind} ingest of {len(expected)} documents takes {full:.1f}s ({began:.1f}s to start); "
+            f"kills land between {windows[kind][0]:.1f}s and {windows[kind][1]:.1f}s")
     outcomes = []
     for trial in range(1, n + 1):
         kind = ("rebuild", "update", "fresh")[trial % 3]
@@ -176,7 +182,7 @@ def trials(n: int, seed: int, workdir: Path, quiet: bool = False, size: str = "f
             expected = write_corpus(corpus, version, rng, size)
         if kind == "fresh":
             shutil.rmtree(index, ignore_errors=True)
-        delay = rng.uniform(low, high)
+        delay = rng.uniform(*windows[kind])
         rc, _, err, wall, _ = run_child(index, corpus, kind == "rebuild", delay)
         killed = rc == -signal.SIGKILL
         visible_ok, _, after_kill = check(index, None)

@@ -250,3 +250,31 @@ def test_a_rebuild_is_the_way_out_of_an_index_built_with_other_settings(tiny_app
     assert len(report.added) == 4 and not report.failed
     other.store.require_ready()
     assert other.store.verify().ok
+
+
+def test_a_rebuild_clears_the_folder_of_a_rebuild_killed_before_it(tiny_app, tiny_corpus):
+    root = tiny_app.settings.index_dir
+    (root / "gen-000002" / "chroma").mkdir(parents=True)  # what a killed --rebuild leaves
+    tiny_app.ingest([tiny_corpus], rebuild=True)
+    assert sorted(p.name for p in root.glob("gen-*")) == ["gen-000002"]  # the stray went first
+    assert (root / CURRENT).read_text().strip() == "gen-000002"
+    assert tiny_app.store.verify().ok
+
+
+def test_a_first_rebuild_killed_after_its_swap_leaves_nothing_behind(tiny_app, tiny_corpus):
+    _to_former_layout(tiny_app.store)
+    from clinrag.app import App
+
+    app = App(tiny_app.settings, embedder=tiny_app.embedder, reader=tiny_app.reader)
+    root = app.store.root
+    # simulate the kill: swap done, the former catalog not yet removed
+    gen = root / "gen-000009"
+    gen.mkdir()
+    import shutil
+
+    shutil.copy(root / "catalog.sqlite", gen / "catalog.sqlite")
+    shutil.copytree(root / "chroma", gen / "chroma")
+    (root / CURRENT).write_text("gen-000009\n")
+    assert any("former layout" in item for item in app.store.verify().leftovers)
+    assert app.store.recover()["removed_former_layout"]
+    assert not (root / "catalog.sqlite").exists() and app.store.verify().ok
