@@ -671,6 +671,7 @@ class IndexStore:
         else:
             shutil.rmtree(old, ignore_errors=True)
         self._schema_ready.discard(str(old))
+        self._postings_caches.pop(str(old), None)
 
     # ---------------------------------------------------------------- library decisions
     def set_library(self, doc_id: str, action: str, detail: str, **values: Any) -> None:
