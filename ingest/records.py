@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.sanitize import Finding
+
 
 @dataclass(frozen=True)
 class Page:
@@ -38,6 +40,13 @@ class Document:
     pages: tuple[Page, ...] = ()
     sections: tuple[Section, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # what ingestion neutralised or flagged in ``text`` (hidden text, forged markers, instruction-like prose),
+    # and the flags of the whole document (these plus any found in the title or metadata)
+    findings: tuple[Finding, ...] = field(default=(), compare=False, hash=False)
+    flags: tuple[str, ...] = ()
+    # the file it came from as an absolute path (``#doc_id`` added for a JSONL record), exactly as on disk;
+    # ``source_path`` is the printable form for people. Decides who owns the doc_id.
+    origin: str = ""
 
     def catalog_entry(self) -> dict[str, Any]:
         return {
@@ -52,6 +61,7 @@ class Document:
             "n_pages": len(self.pages),
             "n_chars": len(self.text),
             "metadata": self.metadata,
+            "flags": list(self.flags),
         }
 
 
@@ -65,6 +75,7 @@ class Chunk:
     page_start: int | None
     page_end: int | None
     section: str
+    flags: tuple[str, ...] = ()  # sanitize flags of the findings inside this chunk; not part of the id
 
     @staticmethod
     def make_id(doc_id: str, char_start: int, char_end: int, text: str) -> str:
