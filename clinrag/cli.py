@@ -171,10 +171,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     app = App(_settings(args))
     app.store.require_ready()
-    record = app.answerer(args.generator).ask(args.question)
-    from clinrag.audit import record_answer
+    from clinrag.service import AnswerService
 
-    record_answer(app.settings.index_dir, record, app.settings)  # an answer that cannot be audited is not shown
+    record = AnswerService(app).ask(args.question, args.generator)  # audited before it is shown
     if args.json:
         _print_json(record.to_dict())
         return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -85,9 +85,14 @@ class Answerer:
         configured = getattr(self.settings.policy, name)
         return float(configured) if configured is not None else self.calibration.threshold(name)
 
-    def ask(self, question: str) -> AnswerRecord:
+    def ask(self, question: str, on_event: Callable[[str, str], None] | None = None) -> AnswerRecord:
+        """Answer or refuse. ``on_event(kind, text)``, when given, hears the stages as they start (``stage``:
+        searching, reading, drafting, verifying) and an LLM's draft as it is written (``token``), so a UI can show
+        progress; the returned record, verified, is what counts."""
+        emit = on_event or (lambda kind, text: None)
         started = time.perf_counter()
         question = clean_question(question)
+        emit("stage", "searching and reading the guidelines")
         focused = focus_question(question, self.settings.reader.focus_min_chars)
         query = focused.text
         response, evidence, relevance = read_evidence(self.retriever, self.reader, self.settings, query)
@@ -106,7 +111,8 @@ class Answerer:
         if contradiction is not None:
             return self._refusal(context, REFUSAL_FALSE_PREMISE, premise=contradiction)
         t = time.perf_counter()
-        draft = self.drafter.draft(query, shown)
+        emit("stage", "drafting")
+        draft = self.drafter.draft(query, shown, on_token=lambda piece: emit("token", piece))
         timings["draft"] = time.perf_counter() - t
         if draft.cannot_answer:
             return self._refusal(context, REFUSAL_UNSUPPORTED)
@@ -115,6 +121,7 @@ class Answerer:
             draft = replace(draft, text=self.justifier.draft(query, shown).text)
 
         t = time.perf_counter()
+        emit("stage", "verifying every sentence against its sources")
         kept, dropped = self._verify(draft.text, shown)
         timings["verify"] = time.perf_counter() - t
         if not kept:
