@@ -6,11 +6,11 @@ from functools import cached_property
 from pathlib import Path
 
 from clinrag.errors import ConfigError
+from clinrag.protocols import Embedder
 from clinrag.settings import Settings
 from ingest.index import IndexStore
 from ingest.pipeline import IngestReport, ingest_paths
 from rag.models import SentenceTransformerEmbedder
-from rag.protocols import Embedder
 from rag.retrieval import HybridRetriever
 
 

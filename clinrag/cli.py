@@ -123,7 +123,6 @@ def _print_json(data: Any) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from clinrag.app import App
-
     from ingest.sanitize import display
 
     app = App(_settings(args))

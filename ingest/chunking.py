@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import bisect
 
+from clinrag.records import Chunk, Document, Page, Section
 from clinrag.settings import ChunkingSettings
 from clinrag.text import split_sentences
-from ingest.records import Chunk, Document, Page, Section
 from ingest.sanitize import flags_in_span
 
 SECTION_SEPARATOR = " > "

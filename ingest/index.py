@@ -34,10 +34,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from clinrag.errors import DocIdConflictError, IndexStateError
+from clinrag.records import Chunk, Document
 from ingest.chroma_store import ChromaVectors
 from ingest.lexical import CatalogLexicalIndex, PostingsCache, term_counts
 from ingest.locking import IndexLock
-from ingest.records import Chunk, Document
 from ingest.sanitize import display
 
 SCHEMA_VERSION = 2

@@ -30,7 +30,7 @@ from clinrag.errors import (
     UnsafePathError,
     UnsupportedFormatError,
 )
-from ingest.records import Document, Page, Section, sha256_bytes
+from clinrag.records import Document, Page, Section, sha256_bytes
 from ingest.sanitize import (
     Finding,
     display_path,

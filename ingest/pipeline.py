@@ -21,14 +21,14 @@ from typing import Any, Callable
 import numpy as np
 
 from clinrag.errors import ClinragError, DocIdConflictError, EmptyDocumentError, IngestError
+from clinrag.protocols import Embedder
+from clinrag.records import Chunk, Document
 from clinrag.settings import Settings
 from clinrag.text import content_terms
 from ingest.chunking import chunk_document
 from ingest.index import IndexStore, PreparedDocument, claim_conflict, conflict_fix, source_key
 from ingest.loaders import discover, load_file_lenient
-from ingest.records import Chunk, Document
 from ingest.sanitize import display, display_path
-from rag.protocols import Embedder
 
 # TODO(settings): ``ingest.commit_docs`` (int, default 256): documents of one JSONL file written per commit.
 COMMIT_DOCS = 256

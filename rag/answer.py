@@ -10,10 +10,23 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from clinrag.protocols import Drafter, Reader, Retriever, Verifier
+from clinrag.records import (
+    REFUSAL_FALSE_PREMISE,
+    REFUSAL_LOW_GROUNDEDNESS,
+    REFUSAL_MESSAGES,
+    REFUSAL_NO_EVIDENCE,
+    REFUSAL_NOT_STATED,
+    REFUSAL_UNSUPPORTED,
+    AnswerRecord,
+    SearchResponse,
+    SearchResult,
+    SentenceRecord,
+)
 from clinrag.settings import Settings
 from rag.calibration import CalibrationSet
 from rag.focus import focus_question
-from rag.generators import Drafter, candidate_sentences, is_yes_no_question
+from rag.generators import candidate_sentences, is_yes_no_question
 from rag.policy import (
     answerability_features,
     drafting_evidence,
@@ -22,29 +35,17 @@ from rag.policy import (
     version_warnings,
 )
 from rag.premise import question_premise
-from rag.protocols import Reader
 from rag.reader import passage_input
-from rag.record import (
-    REFUSAL_FALSE_PREMISE,
-    REFUSAL_LOW_GROUNDEDNESS,
-    REFUSAL_MESSAGES,
-    REFUSAL_NO_EVIDENCE,
-    REFUSAL_NOT_STATED,
-    REFUSAL_UNSUPPORTED,
-    AnswerRecord,
-    SentenceRecord,
-)
 from rag.rerank import logit, reranked, with_scores
-from rag.retrieval import HybridRetriever, SearchResponse, SearchResult, clean_question
+from rag.retrieval import clean_question
 from rag.verdict import decide_verdict
-from rag.verify import Verifier
 
 # the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
 ON_TOPIC_RELEVANCE = 0.2
 
 
 def read_evidence(
-    retriever: HybridRetriever, reader: Reader, settings: Settings, query: str
+    retriever: Retriever, reader: Reader, settings: Settings, query: str
 ) -> tuple[SearchResponse, list[SearchResult], list[float]]:
     """Fused candidates read by the reader: (fused response, results in final order with ``reader_score``, their
     relevance). With ``reader.rerank`` off, the fused order is kept."""
@@ -64,7 +65,7 @@ class Answerer:
     def __init__(
         self,
         settings: Settings,
-        retriever: HybridRetriever,
+        retriever: Retriever,
         reader: Reader,
         drafter: Drafter,
         verifier: Verifier,

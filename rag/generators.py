@@ -10,18 +10,17 @@ import math
 import os
 import re
 import threading
-from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from clinrag.errors import GenerationError
+from clinrag.protocols import Generator, Reader
+from clinrag.records import Draft, GenerationRequest, SearchResult
 from clinrag.settings import GenerationSettings
 from clinrag.text import content_terms, split_sentences
 from rag import prompts
-from rag.protocols import GenerationRequest, Generator, Reader
 from rag.rerank import logit
-from rag.retrieval import SearchResult
 
 _AUX = (
     r"(?:is|are|am|does|do|did|should|can|could|may|might|must|will|would|has|have|had|was|were|shall|"
@@ -80,24 +79,6 @@ def is_yes_no_question(question: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Draft:
-    """``text`` holds the cited sentences. Verdicts are not the drafter's business (``rag/verdict.py``)."""
-
-    text: str
-    cannot_answer: bool = False
-    model: str = ""
-    prompt_chars: int = 0
-    raw: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-class Drafter(Protocol):
-    name: str
-
-    def draft(self, question: str, evidence: Sequence[SearchResult], on_token: Callable[[str], None] | None = None) -> Draft:
-        """``on_token``, when given, receives drafted text as it is written (LLM drafters stream it)."""
-        ...
 
 
 # ------------------------------------------------------------------------------------------- extractive

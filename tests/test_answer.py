@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-
+from clinrag.quantities import missing_numbers
 from rag.calibration import DEFAULTS
 from rag.generators import LLMDrafter, is_yes_no_question
 from rag.policy import parse_cited_sentences
 from rag.privacy import redact
 from rag.verify import Verifier, lexical_features
-from clinrag.quantities import missing_numbers
 from tests.fakes import LexicalReader, ScriptedGenerator
 
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
+from clinrag.records import Document, Page, Section, sha256_bytes
 from clinrag.settings import ChunkingSettings
 from ingest.chunking import chunk_document
 from ingest.loaders import parse_markdown
-from ingest.records import Document, Page, Section, sha256_bytes
 
 words = st.text(alphabet="abcdefghij klmnop.,\n-0123456789", min_size=1, max_size=40)
 
