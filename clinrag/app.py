@@ -35,7 +35,8 @@ class App:
         return self.store_at(self.settings.index_dir)
 
     def store_at(self, root: Path) -> IndexStore:
-        return IndexStore(root, self.settings.index_fingerprint(), self.settings.embedding.package)
+        return IndexStore(root, self.settings.index_fingerprint(), self.settings.embedding.package,
+                          lock_timeout_s=self.settings.ingest.lock_timeout_s)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -81,7 +82,7 @@ class App:
         model = self.settings.generation.judge_model
         if model == "none":
             return None
-        return _answer_parts()[0].LlamaJudge(model, self.settings.generation)
+        return _answer_parts()[0].LlamaJudge(model, self.settings.generation, self.settings.model_cache_dir)
 
     @cached_property
     def verifier(self):
@@ -99,9 +100,10 @@ class App:
             if name == "extractive":
                 cache[name] = generators.ExtractiveDrafter(self.reader, g)
             elif name == "local":
-                cache[name] = generators.LLMDrafter(generators.LlamaGenerator(g.local_model, g), g)
+                cache[name] = generators.LLMDrafter(generators.LlamaGenerator(g.local_model, g, self.settings.model_cache_dir), g)
             elif name == "api":
-                cache[name] = generators.LLMDrafter(generators.OpenAICompatibleGenerator(g), g)
+                cache[name] = generators.LLMDrafter(
+                    generators.OpenAICompatibleGenerator(g, api_key=self.settings.api_key.get_secret_value()), g)
             else:
                 raise ConfigError(f"unknown generator {name!r}; choose extractive, local or api")
         return cache[name]

@@ -1,6 +1,6 @@
 """The audit log: one append-only, hash-chained JSONL record per answer or refusal.
 
-Where: ``<index_dir>/audit.jsonl`` by default; ``CLINRAG_AUDIT_LOG`` names another file (TODO(settings):
+Where: ``<index_dir>/audit.jsonl`` by default; the setting ``audit.log_path`` (or ``CLINRAG_AUDIT_LOG``) names another file (
 ``audit.log_path``). Beside it, ``audit.jsonl.head`` holds the sequence number and hash of the last line, and
 ``audit.jsonl.lock`` is the lock file that serialises appenders (``fcntl.flock``: safe across threads and processes
 on one machine; not across machines sharing a network file system).
@@ -8,7 +8,7 @@ on one machine; not across machines sharing a network file system).
 What a line holds: ``seq`` (0 for the anchor, then 1, 2, ...), ``prev`` (the previous line's ``hash``; 64 zeros for
 the anchor), ``hash`` (sha256 of the line's canonical JSON without its ``hash`` field: keys sorted, no spaces,
 UTF-8), and the entry: UTC time, the redacted question (``CLINRAG_AUDIT_QUESTION=hash`` keeps only the sha256 of the
-redacted question; TODO(settings): ``audit.question``), what was redacted (kinds only), decision, refusal code,
+redacted question; the setting ``audit.question``), what was redacted (kinds only), decision, refusal code,
 groundedness, retrieved and cited chunk ids with their document versions, models, settings fingerprints. Nothing
 unredacted is written: not the question, not the answer text (a model may echo a name), not the focused query.
 
@@ -35,15 +35,17 @@ from typing import Any, Iterator
 from clinrag.errors import AuditLogError
 
 AUDIT_FILE = "audit.jsonl"
-AUDIT_PATH_ENV = "CLINRAG_AUDIT_LOG"  # TODO(settings): audit.log_path
-AUDIT_QUESTION_ENV = "CLINRAG_AUDIT_QUESTION"  # "redacted" (default) or "hash"; TODO(settings): audit.question
+AUDIT_PATH_ENV = "CLINRAG_AUDIT_LOG"  # older spelling of the setting audit.log_path (CLINRAG_AUDIT__LOG_PATH)
+AUDIT_QUESTION_ENV = "CLINRAG_AUDIT_QUESTION"  # older spelling of audit.question (CLINRAG_AUDIT__QUESTION)
 GENESIS = "0" * 64
 FORMAT = "clinrag-audit/1"
 
 
-def audit_path(index_dir: Path | str) -> Path:
-    """The audit log of an index: ``$CLINRAG_AUDIT_LOG`` if set, else ``<index_dir>/audit.jsonl``."""
-    override = os.environ.get(AUDIT_PATH_ENV, "")
+def audit_path(index_dir: Path | str, settings=None) -> Path:
+    """The audit log of an index: the setting ``audit.log_path`` when set (or ``$CLINRAG_AUDIT_LOG``), else
+    ``<index_dir>/audit.jsonl``."""
+    configured = getattr(getattr(settings, "audit", None), "log_path", None)
+    override = configured or os.environ.get(AUDIT_PATH_ENV, "")
     return Path(override) if override else Path(index_dir) / AUDIT_FILE
 
 
@@ -65,7 +67,8 @@ def entry_from_record(record, settings, question_mode: str | None = None) -> dic
     """The audit entry for an ``AnswerRecord`` (pure; no time, seq or hashes yet). Holds nothing unredacted."""
     from rag.privacy import redact_text
 
-    mode = (question_mode or os.environ.get(AUDIT_QUESTION_ENV, "") or "redacted").lower()
+    configured = getattr(getattr(settings, "audit", None), "question", None)
+    mode = (question_mode or os.environ.get(AUDIT_QUESTION_ENV, "") or configured or "redacted").lower()
     if mode not in {"redacted", "hash"}:
         from clinrag.errors import ConfigError
 
@@ -286,4 +289,4 @@ class AuditLog:
 
 def record_answer(index_dir: Path | str, record, settings) -> dict[str, Any]:
     """Append the audit entry of an answer or refusal to the index's audit log (what the CLI and the UI call)."""
-    return AuditLog(audit_path(index_dir)).append(entry_from_record(record, settings))
+    return AuditLog(audit_path(index_dir, settings)).append(entry_from_record(record, settings))

@@ -296,7 +296,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from clinrag.audit import AuditLog, audit_path
 
-    log = AuditLog(audit_path(_settings(args).index_dir))
+    settings = _settings(args)
+    log = AuditLog(audit_path(settings.index_dir, settings))
     if args.audit_command == "verify":
         result = log.verify(expect_head=args.expect_head)
         print(result.message(), file=sys.stdout if result.ok else sys.stderr)

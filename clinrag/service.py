@@ -18,6 +18,6 @@ class AnswerService:
 
     def ask(self, question: str, generator: str | None = None, on_event: Callable[[str, str], None] | None = None):
         record = self.app.answerer(generator).ask(question, on_event=on_event)
-        if self.audit:
+        if self.audit and self.app.settings.audit.enabled:
             record_answer(self.app.settings.index_dir, record, self.app.settings)
         return record

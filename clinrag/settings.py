@@ -15,18 +15,31 @@ import hashlib
 import json
 import os
 import tomllib
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from clinrag.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INDEX_DIR = REPO_ROOT / "var" / "index"
-DEFAULT_READER_DIR = REPO_ROOT / "models" / "clinical-reader"
+
+
+def _default_data_dir() -> Path:
+    """``var/`` of a source checkout; otherwise (an installed package) ``$XDG_DATA_HOME/clinrag`` or
+    ``~/.local/share/clinrag``."""
+    if (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "clinrag").is_dir():
+        return REPO_ROOT / "var"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "clinrag"
+
+
+DEFAULT_DATA_DIR = _default_data_dir()
+DEFAULT_INDEX_DIR = DEFAULT_DATA_DIR / "index"
+DEFAULT_READER_DIR = Path(__file__).resolve().parent.parent / "models" / "clinical-reader"
+_SETTINGS_FILE: ContextVar[Path | None] = ContextVar("clinrag_settings_file", default=None)
 # sha256 of the shipped models/clinical-reader/reader.safetensors (printed by `clinrag train-reader`)
 READER_SHA256 = ""
 
@@ -73,7 +86,25 @@ class GenerationSettings(_Section):
     api_base_url: str = Field("", description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8001/v1")
     api_model: str = ""
     api_timeout_s: float = 120.0
+    api_max_attempts: int = Field(4, ge=1, description="Attempts per API request, retries included.")
+    api_backoff_s: float = Field(0.5, gt=0, description="First retry wait; doubles each time, capped at 8 s.")
+    api_allow_insecure: bool = Field(
+        False, description="Allow plain http:// to a host that is not this machine (questions would cross a network unencrypted)."
+    )
     extractive_max_sentences: int = Field(3, ge=1, le=8)
+
+
+class IngestSettings(_Section):
+    max_text_chars: int = Field(20_000_000, ge=1000, description="Most characters one file may hold once extracted.")
+    lock_timeout_s: float = Field(600.0, gt=0, description="How long a writer waits for another writer's index lock.")
+    commit_docs: int = Field(256, ge=1, description="Documents of one JSONL file written per commit.")
+    follow_symlinks: bool = Field(False, description="Follow symbolic links found in folders given to ingest.")
+
+
+class AuditSettings(_Section):
+    enabled: bool = Field(True, description="Append a redacted, hash-chained record of every answer and refusal.")
+    log_path: Path | None = Field(None, description="The audit log; None means <index_dir>/audit.jsonl.")
+    question: Literal["redacted", "hash"] = Field("redacted", description="Store the redacted question, or its sha256.")
 
 
 class ReaderSettings(_Section):
@@ -114,11 +145,45 @@ class Settings(BaseSettings):
     """Everything configurable. Data only: no models, clients or files are opened here."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CLINRAG_", env_nested_delimiter="__", extra="forbid", frozen=True
+        env_prefix="CLINRAG_", env_nested_delimiter="__", extra="forbid", frozen=True, populate_by_name=True
     )
 
-    index_dir: Path = Field(DEFAULT_INDEX_DIR, description="Folder of the persisted index.")
+    @model_validator(mode="before")
+    @classmethod
+    def _folders_follow_data_dir(cls, data: Any) -> Any:
+        """A data_dir given without the other folders moves them too."""
+        if isinstance(data, dict) and data.get("data_dir"):
+            root = Path(data["data_dir"])
+            defaults = {"index_dir": "index", "eval_dir": "eval", "eval_index_dir": "eval-index", "model_cache_dir": "models",
+                        "upload_dir": "uploads"}
+            aliases = {"eval_index_dir": ("CLINRAG_EVAL_INDEX_DIR", "CLINRAG_EVAL_INDEX_ROOT"),
+                       "model_cache_dir": ("CLINRAG_MODEL_CACHE_DIR", "CLINRAG_MODEL_CACHE")}
+            for name, sub in defaults.items():
+                if not any(k in data for k in (name, *aliases.get(name, ()))):
+                    data = {**data, name: root / sub}
+        return data
+
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where clinrag keeps its data; the folders below default into it.")
+    index_dir: Path = Field(DEFAULT_INDEX_DIR, description="Folder of the persisted index (default <data_dir>/index).")
+    eval_dir: Path = Field(DEFAULT_DATA_DIR / "eval", description="Where `clinrag eval` writes reports (default <data_dir>/eval).")
+    eval_index_dir: Path = Field(
+        DEFAULT_DATA_DIR / "eval-index",
+        validation_alias=AliasChoices("eval_index_dir", "CLINRAG_EVAL_INDEX_DIR", "CLINRAG_EVAL_INDEX_ROOT"),
+        description="Cache of suite indexes built by `clinrag eval` (default <data_dir>/eval-index).",
+    )
+    model_cache_dir: Path = Field(
+        DEFAULT_DATA_DIR / "models",
+        validation_alias=AliasChoices("model_cache_dir", "CLINRAG_MODEL_CACHE_DIR", "CLINRAG_MODEL_CACHE"),
+        description="Where GGUF models joined from their PyPI parts are kept (default <data_dir>/models).",
+    )
+    upload_dir: Path = Field(DEFAULT_DATA_DIR / "uploads", description="Where the UI keeps uploaded files (default <data_dir>/uploads).")
+    api_key: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("api_key", "CLINRAG_API_KEY"),
+        description="Bearer key of the API endpoint; never printed, never part of a fingerprint.",
+    )
     max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused at ingest.")
+    ingest: IngestSettings = IngestSettings()
+    audit: AuditSettings = AuditSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -143,10 +208,15 @@ class Settings(BaseSettings):
 
     def fingerprint(self) -> str:
         """Hash of every setting that changes an answer (paths and runtime knobs excluded)."""
-        data = self.model_dump(mode="json", exclude={"index_dir", "max_file_mb"})
+        data = self.model_dump(
+            mode="json",
+            exclude={"data_dir", "index_dir", "eval_dir", "eval_index_dir", "model_cache_dir", "upload_dir", "api_key",
+                     "max_file_mb", "ingest", "audit"},
+        )
         data["embedding"] = _embedding_identity(self.embedding)
         data["generation"] = {
-            k: v for k, v in data["generation"].items() if k not in {"n_threads", "api_timeout_s"}
+            k: v for k, v in data["generation"].items()
+            if k not in {"n_threads", "api_timeout_s", "api_max_attempts", "api_backoff_s", "api_allow_insecure"}
         }
         data["reader"] = {k: v for k, v in data["reader"].items() if k not in {"weights_dir", "batch_size"}}
         return _digest(data)
@@ -163,12 +233,16 @@ def _digest(data: dict[str, Any]) -> str:
 
 
 class _FileSource(PydanticBaseSettingsSource):
-    """Reads the optional settings file named by ``CLINRAG_SETTINGS_FILE`` (TOML or YAML)."""
+    """Reads the optional settings file: the one passed to ``load_settings`` (a context variable, so threads never
+    see each other's), else the one named by ``CLINRAG_SETTINGS_FILE`` (TOML or YAML)."""
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
+        chosen = _SETTINGS_FILE.get()
+        if chosen is not None:
+            return read_settings_file(chosen)
         name = os.environ.get("CLINRAG_SETTINGS_FILE", "")
         return read_settings_file(Path(name)) if name else {}
 
@@ -187,19 +261,14 @@ def read_settings_file(path: Path) -> dict[str, Any]:
 
 
 def load_settings(settings_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build settings from defaults, file, environment and overrides; report problems as ConfigError."""
+    """Build settings from defaults, file, environment and overrides; report problems as ConfigError. The process
+    environment is only read, never written (Streamlit serves sessions from threads)."""
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    previous = os.environ.get("CLINRAG_SETTINGS_FILE")
+    token = _SETTINGS_FILE.set(Path(settings_file) if settings_file is not None else None)
     try:
-        if settings_file is not None:
-            os.environ["CLINRAG_SETTINGS_FILE"] = str(settings_file)
         return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (found {e.get('input')!r})" for e in exc.errors())
         raise ConfigError(f"invalid settings: {problems}") from exc
     finally:
-        if settings_file is not None:
-            if previous is None:
-                os.environ.pop("CLINRAG_SETTINGS_FILE", None)
-            else:
-                os.environ["CLINRAG_SETTINGS_FILE"] = previous
+        _SETTINGS_FILE.reset(token)

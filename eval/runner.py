@@ -49,11 +49,14 @@ def _log(message: str) -> None:
 
 
 # ----------------------------------------------------------------------------- index cache
-def index_root_dir(index_root: Path | None = None) -> Path:
+def index_root_dir(index_root: Path | None = None, settings: Settings | None = None) -> Path:
+    """``index_root`` when given, else the setting ``eval_index_dir`` (``CLINRAG_EVAL_INDEX_DIR``, or the older
+    ``CLINRAG_EVAL_INDEX_ROOT``; default ``<data_dir>/eval-index``)."""
     if index_root is not None:
         return Path(index_root)
-    env = os.environ.get("CLINRAG_EVAL_INDEX_ROOT")
-    return Path(env) if env else REPO_ROOT / "var" / "eval-index"
+    from clinrag.settings import load_settings
+
+    return Path((settings or load_settings()).eval_index_dir)
 
 
 def ensure_index(
@@ -65,7 +68,7 @@ def ensure_index(
 
     embedder_name = "" if embedder is None else str(getattr(embedder, "name", type(embedder).__name__))
     key = index_key(suite, settings.index_fingerprint(), embedder_name)
-    folder = index_root_dir(index_root) / key
+    folder = index_root_dir(index_root, settings) / key
     marker = folder / MARKER
     if marker.is_file():
         info = json.loads(marker.read_text(encoding="utf-8"))
@@ -119,10 +122,10 @@ def _derive_from_cached_index(
     wanted = {tuple(x) for x in corpus_hashes(suite.corpus)}
     fingerprint = settings.index_fingerprint()
     embedder_id = embedder_name or settings.embedding.package
-    source = _superset_index(index_root_dir(index_root), wanted, fingerprint, embedder_id)
+    source = _superset_index(index_root_dir(index_root, settings), wanted, fingerprint, embedder_id)
     missing_files: list[Path] = []
     if source is None:
-        subset = _subset_index(index_root_dir(index_root), wanted, fingerprint, embedder_id)
+        subset = _subset_index(index_root_dir(index_root, settings), wanted, fingerprint, embedder_id)
         if subset is not None:  # extend a cached index of some of the files with the rest
             source, have = subset
             from ingest.loaders import iter_input_files
@@ -319,7 +322,7 @@ def run_suite(
     timings["validate_s"] = time.perf_counter() - t
     questions = stratified_sample(suite.questions, limit, seed)
     generator_name = generator or settings.generation.generator
-    out = Path(out_dir) if out_dir is not None else REPO_ROOT / "var" / "eval" / f"{suite.name}-{generator_name}"
+    out = Path(out_dir) if out_dir is not None else Path(settings.eval_dir) / f"{suite.name}-{generator_name}"
 
     t = time.perf_counter()
     index_dir, index_info = ensure_index(suite, settings, embedder, index_root)
@@ -454,7 +457,7 @@ def run_judge(
     started = time.perf_counter()
     path = Path(path)
     items = stratified_sample(read_judge_file(path), limit, seed, key="label")
-    out = Path(out_dir) if out_dir is not None else REPO_ROOT / "var" / "eval" / f"judge-{path.stem}"
+    out = Path(out_dir) if out_dir is not None else Path(settings.eval_dir) / f"judge-{path.stem}"
     if verifier is None:
         from clinrag.app import App
 

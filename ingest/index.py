@@ -161,11 +161,13 @@ class IndexStore:
     ``pinned`` makes a store read and write one generation folder whatever ``CURRENT`` says (a rebuild writes the
     next generation through such a store before swapping it in)."""
 
-    def __init__(self, root: Path, index_fingerprint: str, embedder_name: str, pinned: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, index_fingerprint: str, embedder_name: str, pinned: Path | None = None, lock_timeout_s: float | None = None
+    ) -> None:
         self.root = Path(root)
         self.index_fingerprint = index_fingerprint
         self.embedder_name = embedder_name
-        self.lock = IndexLock(self.root)
+        self.lock = IndexLock(self.root) if lock_timeout_s is None else IndexLock(self.root, lock_timeout_s)
         self._pinned = Path(pinned) if pinned is not None else None
         self._schema_ready: set[str] = set()
         self._postings_caches: dict[str, PostingsCache] = {}

@@ -43,7 +43,7 @@ from ingest.sanitize import (
 
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".text", ".jsonl"}
 PDF_META_KEY = "/ClinragMeta"
-# TODO(settings): ``ingest.max_text_chars`` (int, default 20_000_000). What one file may hold once extracted:
+# Default of the setting ``ingest.max_text_chars``: what one file may hold once extracted:
 # about 20 MB of text, some 25,000 chunks to embed; above that the file is refused by name.
 MAX_TEXT_CHARS = 20_000_000
 MAX_FRONT_MATTER_CHARS = 64_000

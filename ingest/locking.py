@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 LOCK_NAME = ".lock"
-# TODO(settings): ``ingest.lock_timeout_s`` (float, default 600). How long a writer waits for another writer
+# Default of the setting ``ingest.lock_timeout_s``: how long a writer waits for another writer
 # (an ingest commits per file, so waits are short; a --rebuild holds the lock for its whole run).
 LOCK_TIMEOUT_S = 600.0
 

@@ -30,7 +30,7 @@ from ingest.index import IndexStore, PreparedDocument, claim_conflict, conflict_
 from ingest.loaders import discover, load_file_lenient
 from ingest.sanitize import display, display_path
 
-# TODO(settings): ``ingest.commit_docs`` (int, default 256): documents of one JSONL file written per commit.
+# Default of the setting ``ingest.commit_docs``: documents of one JSONL file written per commit.
 COMMIT_DOCS = 256
 
 
@@ -156,6 +156,7 @@ def ingest_paths(
     another file holds; ``follow_symlinks`` reads what symbolic links point to (refused by name otherwise)."""
     report = IngestReport()
     store.check_compatible()
+    follow_symlinks = follow_symlinks or settings.ingest.follow_symlinks
     files, refused = discover(list(paths), follow_symlinks)
     for error in refused:
         report.fail_with(error)
@@ -195,7 +196,8 @@ def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
     report = batch.report
     started = time.perf_counter()
     documents, record_errors = load_file_lenient(
-        path, int(batch.settings.max_file_mb * 1e6), follow_symlinks=batch.follow_symlinks
+        path, int(batch.settings.max_file_mb * 1e6), follow_symlinks=batch.follow_symlinks,
+        max_text_chars=batch.settings.ingest.max_text_chars
     )
     batch.t_load += time.perf_counter() - started
     for error in record_errors:
@@ -221,8 +223,9 @@ def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
             pending.append(document)
     report.unchanged.extend(unchanged)
     written = 0
-    for start in range(0, len(pending), COMMIT_DOCS):
-        group = pending[start : start + COMMIT_DOCS]
+    step = batch.settings.ingest.commit_docs
+    for start in range(0, len(pending), step):
+        group = pending[start : start + step]
         begin = time.perf_counter()
         prepared = prepare_many(group, batch.settings, batch.embedder, batch.on_event)
         batch.t_embed += time.perf_counter() - begin

@@ -10,6 +10,7 @@ import math
 import os
 import re
 import threading
+from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -252,9 +253,10 @@ def _split_verdict(raw: str) -> tuple[str, str | None]:
 class LlamaGenerator:
     """A GGUF model through llama-cpp-python; greedy decoding with a fixed seed."""
 
-    def __init__(self, model: str, settings: GenerationSettings) -> None:
+    def __init__(self, model: str, settings: GenerationSettings, cache_dir: Path | None = None) -> None:
         self.model = model
         self.settings = settings
+        self.cache_dir = cache_dir
         self.name = f"local:{model}"
         self._lock = threading.Lock()
 
@@ -262,7 +264,7 @@ class LlamaGenerator:
         from rag.models import load_llama
 
         s = self.settings
-        return load_llama(self.model, s.n_ctx, s.n_threads, s.seed)
+        return load_llama(self.model, s.n_ctx, s.n_threads, s.seed, self.cache_dir)
 
     def complete(self, request: GenerationRequest) -> str:
         llama = self._llama()
@@ -299,9 +301,10 @@ class LlamaGenerator:
 class LlamaJudge:
     """P(yes) from the first-token logits of a yes/no support question to the local model."""
 
-    def __init__(self, model: str, settings: GenerationSettings) -> None:
+    def __init__(self, model: str, settings: GenerationSettings, cache_dir: Path | None = None) -> None:
         self.model = model
         self.settings = settings
+        self.cache_dir = cache_dir
         self.name = f"judge:{model}"
         self._lock = threading.Lock()
 
@@ -309,7 +312,7 @@ class LlamaJudge:
         from rag.models import load_llama
 
         s = self.settings
-        llama = load_llama(self.model, s.n_ctx, s.n_threads, s.seed)
+        llama = load_llama(self.model, s.n_ctx, s.n_threads, s.seed, self.cache_dir)
         prompt = (
             f"<|im_start|>system\n{prompts.JUDGE_SYSTEM}<|im_end|>\n<|im_start|>user\n"
             f"{prompts.JUDGE_USER.format(passage=_defuse(passage[:1500]), claim=claim)}<|im_end|>\n<|im_start|>assistant\n"
@@ -333,21 +336,16 @@ class OpenAICompatibleGenerator:
 
     Before anything is sent, identifiers in the question are redacted (``rag.privacy``); the guideline passages in the
     prompt are sent as they are. Failures are retried with exponential backoff (429, 5xx, timeouts, refused
-    connections; ``MAX_ATTEMPTS`` in all). A plain ``http://`` URL is refused unless it points at this machine
-    (loopback) or ``CLINRAG_ALLOW_INSECURE_API=1``. The API key (``CLINRAG_API_KEY``) never appears in an error, a
+    connections; ``generation.api_max_attempts`` in all, first wait ``generation.api_backoff_s``). A plain ``http://`` URL is refused unless it points at this machine
+    (loopback) or ``generation.api_allow_insecure`` (or ``CLINRAG_ALLOW_INSECURE_API=1``) allows it. The API key (``CLINRAG_API_KEY``) never appears in an error, a
     name or a repr.
     """
 
-    # TODO(settings): generation.api_max_attempts (int, 4), generation.api_backoff_s (float, 0.5) and
-    # generation.api_allow_insecure (bool, False) belong in GenerationSettings; class constants and an environment
-    # variable stand in for them until clinrag/settings.py is free to change.
-    MAX_ATTEMPTS = 4
-    BACKOFF_S = 0.5
     BACKOFF_MAX_S = 8.0
     ALLOW_INSECURE_ENV = "CLINRAG_ALLOW_INSECURE_API"
     RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
-    def __init__(self, settings: GenerationSettings, transport=None, sleep=None, environ=None) -> None:
+    def __init__(self, settings: GenerationSettings, transport=None, sleep=None, environ=None, api_key: str = "") -> None:
         import time
 
         import httpx
@@ -358,9 +356,12 @@ class OpenAICompatibleGenerator:
                 "the api generator needs a base URL: set CLINRAG_GENERATION__API_BASE_URL (e.g. http://127.0.0.1:8001/v1)"
             )
         self.settings = settings
-        self.endpoint = self._check_base_url(settings.api_base_url, env.get(self.ALLOW_INSECURE_ENV, "") == "1")
+        self.MAX_ATTEMPTS = settings.api_max_attempts
+        self.BACKOFF_S = settings.api_backoff_s
+        allow_insecure = settings.api_allow_insecure or env.get(self.ALLOW_INSECURE_ENV, "") == "1"
+        self.endpoint = self._check_base_url(settings.api_base_url, allow_insecure)
         self.name = f"api:{settings.api_model or 'default'}@{self.endpoint}"
-        self._key = env.get("CLINRAG_API_KEY", "")
+        self._key = api_key or env.get("CLINRAG_API_KEY", "")  # the settings' SecretStr, else the environment
         self._transport = transport  # tests inject httpx.MockTransport
         self._sleep = sleep or time.sleep
         self._url = settings.api_base_url.rstrip("/") + "/chat/completions"

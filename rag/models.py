@@ -18,7 +18,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from clinrag.errors import ModelUnavailableError
-from clinrag.settings import REPO_ROOT
 
 _LOCK = threading.Lock()
 
@@ -40,7 +39,10 @@ GGUF_MODELS: dict[str, tuple[str, int, str, str]] = {
 
 
 def model_cache_dir() -> Path:
-    return Path(os.environ.get("CLINRAG_MODEL_CACHE", REPO_ROOT / "var" / "models"))
+    """The default cache folder (the setting ``model_cache_dir``; ``CLINRAG_MODEL_CACHE`` is read by Settings)."""
+    from clinrag.settings import load_settings
+
+    return load_settings().model_cache_dir
 
 
 class SentenceTransformerEmbedder:
@@ -90,7 +92,7 @@ def _package_model_path(package: str) -> Path:
     return path
 
 
-def gguf_path(model: str) -> Path:
+def gguf_path(model: str, cache_dir: Path | None = None) -> Path:
     """Path of a verified GGUF file, joined once from its PyPI parts into the model cache."""
     if model == "smollm2-135m":
         # the package's __init__ imports the `llm` CLI, which we do not install: locate it without importing
@@ -105,7 +107,7 @@ def gguf_path(model: str) -> Path:
     if model not in GGUF_MODELS:
         raise ModelUnavailableError(f"unknown local model {model!r}; choose one of {sorted([*GGUF_MODELS, 'smollm2-135m'])}")
     prefix, n_parts, sha256, file_name = GGUF_MODELS[model]
-    target = model_cache_dir() / file_name
+    target = Path(cache_dir or model_cache_dir()) / file_name
     with _LOCK:
         if target.exists() and target.stat().st_size > 0 and _sha256_file(target) == sha256:
             return target
@@ -144,9 +146,9 @@ def _sha256_file(path: Path) -> str:
 
 
 @lru_cache(maxsize=3)
-def load_llama(model: str, n_ctx: int, n_threads: int, seed: int) -> Any:
+def load_llama(model: str, n_ctx: int, n_threads: int, seed: int, cache_dir: Path | None = None) -> Any:
     """One llama.cpp instance per (model, context, threads, seed); shared by generation and judging."""
-    path = gguf_path(model)
+    path = gguf_path(model, cache_dir)
     try:
         from llama_cpp import Llama
     except ImportError as exc:

@@ -112,7 +112,7 @@ def test_attempts_are_bounded_and_the_error_names_endpoint_status_and_fix():
     sleeps: list[float] = []
     with pytest.raises(APIEndpointError) as caught:
         _generator(handler, sleeps=sleeps).complete(_request())
-    assert len(calls) == OpenAICompatibleGenerator.MAX_ATTEMPTS == 4
+    assert len(calls) == GenerationSettings().api_max_attempts == 4
     assert sleeps == [0.5, 1.0, 2.0]
     message = str(caught.value)
     assert "https://api.example.com/v1" in message and "HTTP 500" in message and "after 4 attempts" in message
