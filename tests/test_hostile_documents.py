@@ -159,9 +159,10 @@ def test_a_doc_id_claimed_in_the_same_batch_keeps_the_official_document(fake_hos
 
 
 @pytest.mark.xfail(
-    strict=False,
-    reason="ingest/pipeline.py on main re-keys a doc_id by its sha256 only, so a later file claiming an official doc_id "
-           "'updates' it silently; helper/ingest adds claim_conflict(). Remove this mark once that is merged.",
+    strict=True, raises=AssertionError,
+    reason="ingest/pipeline.py on main keys a document by doc_id and sha256 only, so a later file claiming an official "
+           "doc_id 'updates' it silently (minimal input: ingest corpora/demo/aspirin-uspstf-2022.md, then any .md with "
+           "doc_id: aspirin-uspstf-2022); helper/ingest refuses such a claim. Remove this mark once that is merged.",
 )
 @pytest.mark.parametrize("case", [_case_param(c) for c in CLAIMS])
 def test_a_doc_id_claimed_by_a_later_ingest_does_not_silently_replace_the_official_document(tmp_path, case):
