@@ -20,10 +20,12 @@ presidio also tries to download the public-suffix list at run time (tldextract),
 do. philter-lite 0.6.0 installs but cannot run offline: it calls nltk.pos_tag, whose tagger data
 (averaged_perceptron_tagger_eng) comes from NLTK's own download server, not from PyPI. Neither was adopted.
 """
-import json, re, sys, time
+import json
+import sys
+import time
 from collections import Counter
+
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
-import spacy
 from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
@@ -58,7 +60,8 @@ for l in open(str(__import__("pathlib").Path(__file__).resolve().parent.parent /
     for sub, k in r["identifiers"]:
         s = r["text"].index(sub); tot += 1; hit += covered(s, s + len(sub), f)
 print("heldout", hit, tot)
-from bench.phi_bench import guideline_sentences, suite_questions, NUMBER
+from bench.phi_bench import NUMBER, guideline_sentences, suite_questions
+
 sents = guideline_sentences()
 lost = total = flagged = 0
 for s in sents:

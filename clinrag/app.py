@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from functools import cached_property
 from pathlib import Path
 
 from clinrag.errors import ConfigError
+from clinrag.protocols import Embedder
 from clinrag.settings import Settings
 from ingest.index import IndexStore
 from ingest.pipeline import IngestReport, ingest_paths
 from rag.models import SentenceTransformerEmbedder
-from rag.protocols import Embedder
 from rag.retrieval import HybridRetriever
 
 
@@ -123,27 +122,27 @@ class App:
         return Answerer(self.settings, self.retriever, self.reader, drafter, self.verifier, self.calibration, models, justifier)
 
     def ingest(
-        self, paths: list[Path], on_event=lambda _m: None, rebuild: bool = False, exclude_doc_ids: frozenset[str] = frozenset()
+        self,
+        paths: list[Path],
+        on_event=lambda _m: None,
+        rebuild: bool = False,
+        exclude_doc_ids: frozenset[str] = frozenset(),
+        replace: bool = False,
+        follow_symlinks: bool = False,
     ) -> IngestReport:
-        """Ingest into the index; ``rebuild`` builds a fresh index beside it and swaps it in only on success."""
+        """Ingest into the index. ``rebuild`` builds a new generation of the index beside the live one and swaps
+        it in with one atomic step, only when something was ingested (the writer lock is held throughout).
+        ``replace`` lets a file take over a doc_id another file holds; ``follow_symlinks`` reads linked files."""
+
+        def run(store: IndexStore) -> IngestReport:
+            return ingest_paths(
+                paths, self.settings, self.embedder, store, on_event, exclude_doc_ids,
+                replace=replace, follow_symlinks=follow_symlinks,
+            )
+
         if not rebuild:
-            return ingest_paths(paths, self.settings, self.embedder, self.store, on_event, exclude_doc_ids)
-        root = Path(self.settings.index_dir)
-        fresh = root.with_name(root.name + ".rebuild")
-        shutil.rmtree(fresh, ignore_errors=True)
-        report = ingest_paths(paths, self.settings, self.embedder, self.store_at(fresh), on_event, exclude_doc_ids)
-        if not report.added:  # nothing could be ingested: keep the index we have
-            shutil.rmtree(fresh, ignore_errors=True)
-            return report
-        old = root.with_name(root.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if root.exists():
-            root.rename(old)
-        fresh.rename(root)
-        shutil.rmtree(old, ignore_errors=True)
-        self.__dict__.pop("store", None)
-        self.__dict__.pop("retriever", None)
-        return report
+            return run(self.store)
+        return self.store.rebuild(run, keep=lambda report: bool(report.added))
 
 
 def _answer_parts():  # imported lazily so `clinrag ingest` never pays for the answer stack

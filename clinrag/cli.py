@@ -1,4 +1,4 @@
-"""The ``clinrag`` command: ingest, search, ask, eval, docs, ui, audit."""
+"""The ``clinrag`` command: ingest, search, ask, eval, docs, library, audit, ui, train-reader."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="add or update documents (PDF, Markdown, text, JSONL) in the index")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--rebuild", action="store_true", help="build a fresh index from these paths and swap it in")
+    p.add_argument("--replace", action="store_true",
+                   help="let these files take over doc_ids that other files hold (otherwise an error for that file)")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="read what symbolic links point to (by default a link is refused by name)")
     p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
     _common(p)
 
@@ -60,6 +64,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _common(p)
 
+    p = sub.add_parser("library", help="list, supersede, retire, restore or delete documents in the index")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("list", help="every document with its status, flags and library decisions")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--log", action="store_true", help="print the log of library actions instead")
+    _common(a)
+    a = actions.add_parser("supersede", help="mark a document superseded by a newer one")
+    a.add_argument("doc_id")
+    a.add_argument("--by", required=True, help="doc_id of the document that replaces it")
+    a.add_argument("--reason", default="")
+    a.add_argument("--json", action="store_true")
+    _common(a)
+    a = actions.add_parser("retire", help="exclude a document from search and answers (kept for audit)")
+    a.add_argument("doc_id")
+    a.add_argument("--reason", default="")
+    a.add_argument("--json", action="store_true")
+    _common(a)
+    a = actions.add_parser("restore", help="return a retired document to search")
+    a.add_argument("doc_id")
+    a.add_argument("--json", action="store_true")
+    _common(a)
+    a = actions.add_parser("delete", help="remove a document, its chunks and vectors from the index")
+    a.add_argument("doc_id")
+    a.add_argument("--reason", default="")
+    a.add_argument("--yes", action="store_true", help="confirm the deletion")
+    a.add_argument("--json", action="store_true")
+    _common(a)
+
     p = sub.add_parser("ui", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)
     _common(p)
@@ -91,17 +123,24 @@ def _print_json(data: Any) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from clinrag.app import App
+    from ingest.sanitize import display
 
     app = App(_settings(args))
     started = time.perf_counter()
-    report = app.ingest(args.paths, on_event=lambda m: print(m, file=sys.stderr), rebuild=args.rebuild)
+    report = app.ingest(
+        args.paths, on_event=lambda m: print(display(m, 2000), file=sys.stderr), rebuild=args.rebuild,
+        replace=args.replace, follow_symlinks=args.follow_symlinks,
+    )
     wall = time.perf_counter() - started
     if args.json:
         _print_json({**report.to_dict(), "wall_s": round(wall, 2), "index": app.store.stats()})
     else:
-        print(f"{report.summary()} in {wall:.1f}s -> {app.settings.index_dir}")
+        print(f"{report.summary()} in {wall:.1f}s -> {display(app.settings.index_dir)}")
         for path, reason in report.failed:
-            print(f"  failed: {path}: {reason}")
+            print(f"  failed: {display(path, 1000)}: {display(reason, 1000)}")
+        for f in report.flagged:
+            print(f"  flagged: {display(f['doc_id'], 120)} ({', '.join(f['flags']) or 'chunks only'}) in "
+                  f"{f['flagged_chunks']} of {f['chunks']} chunks: {display(f['source_path'], 300)}")
     return 0 if report.ok else 1
 
 
@@ -131,10 +170,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     app = App(_settings(args))
     app.store.require_ready()
-    record = app.answerer(args.generator).ask(args.question)
-    from clinrag.audit import record_answer
+    from clinrag.service import AnswerService
 
-    record_answer(app.settings.index_dir, record, app.settings)  # an answer that cannot be audited is not shown
+    record = AnswerService(app).ask(args.question, args.generator)  # audited before it is shown
     if args.json:
         _print_json(record.to_dict())
         return 0
@@ -164,9 +202,77 @@ def cmd_docs(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(docs)
         return 0
+    _print_documents(docs)
+    return 0
+
+
+def _print_documents(docs: list[dict[str, Any]]) -> None:
+    from ingest.sanitize import display
+
     for d in docs:
-        print(f"{d['doc_id']:<40} {d['status']:<10} {d['version']:<8} {d['date']:<11} {d['n_chunks']:>4} chunks  {d['title'][:60]}")
-    print(f"{len(docs)} document(s)")
+        line = (
+            f"{display(d['doc_id'], 40):<40} {display(d['status'], 10):<10} {display(d['version'] or '', 8):<8} "
+            f"{display(d['date'] or '', 11):<11} {d['n_chunks'] or 0:>4} chunks  {display(d['title'] or '', 60)}"
+        )
+        if d.get("retired"):
+            line += "  [RETIRED]"
+        if d.get("superseded_by"):
+            line += f"  [superseded by {display(d['superseded_by'], 60)}]"
+        if d.get("flags"):
+            line += f"  [flags: {', '.join(display(f, 40) for f in d['flags'])}]"
+        print(line)
+    retired = sum(1 for d in docs if d.get("retired"))
+    flagged = sum(1 for d in docs if d.get("flags"))
+    extra = "".join([f", {retired} retired" if retired else "", f", {flagged} flagged" if flagged else ""])
+    print(f"{len(docs)} document(s){extra}")
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    from clinrag.app import App
+    from clinrag.errors import LibraryError
+    from ingest.library import Library
+    from ingest.sanitize import display
+
+    store = App(_settings(args)).store
+    library = Library(store)
+    if args.action == "list":
+        if args.log:
+            entries = library.log()
+            if args.json:
+                _print_json(entries)
+            else:
+                for e in entries:
+                    print(f"{display(e['at'], 25)}  {display(e['action'], 10):<10} {display(e['doc_id'], 40):<40} {display(e['detail'], 200)}")
+                print(f"{len(entries)} action(s)")
+            return 0
+        docs = library.list()
+        if args.json:
+            _print_json(docs)
+        else:
+            _print_documents(docs)
+        return 0
+    store.require_ready()
+    if args.action == "supersede":
+        result = library.supersede(args.doc_id, args.by, args.reason)
+        message = f"{display(args.doc_id, 120)} is now superseded by {display(args.by, 120)}"
+    elif args.action == "retire":
+        result = library.retire(args.doc_id, args.reason)
+        message = f"{display(args.doc_id, 120)} is retired: kept in the catalog, left out of every search and answer"
+    elif args.action == "restore":
+        result = library.restore(args.doc_id)
+        message = f"{display(args.doc_id, 120)} is back in search"
+    else:
+        if not args.yes:
+            raise LibraryError(f"deleting {display(args.doc_id, 120)} removes it from the index; add --yes to confirm "
+                               "(or retire it to keep it for audit)")
+        result = library.delete(args.doc_id, args.reason)
+        message = f"{display(args.doc_id, 120)} deleted"
+        if result["superseded_documents_pointing_here"]:
+            message += "; still marked superseded by it: " + ", ".join(display(d, 60) for d in result["superseded_documents_pointing_here"])
+    if args.json:
+        _print_json(result)
+    else:
+        print(message)
     return 0
 
 
@@ -220,7 +326,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "docs": cmd_docs, "ui": cmd_ui,
-    "train-reader": cmd_train_reader, "audit": cmd_audit,
+    "train-reader": cmd_train_reader, "audit": cmd_audit, "library": cmd_library,
 }
 
 

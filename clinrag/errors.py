@@ -50,8 +50,25 @@ class FileTooLargeError(IngestError):
     pass
 
 
+class UnsafePathError(IngestError):
+    """A symbolic link that was not to be followed, a special file (/proc, /dev, a FIFO), or a file name that
+    cannot be shown or stored (not valid UTF-8)."""
+
+
+class DocIdConflictError(IngestError):
+    """A file claims a doc_id that another source file already holds (in the index or earlier in the batch)."""
+
+
 class IndexStateError(ClinragError):
     """The index on disk is missing, inconsistent, or was built with other settings."""
+
+
+class IndexBusyError(IndexStateError):
+    """Another process held the index's writer lock for longer than we were willing to wait."""
+
+
+class LibraryError(ClinragError):
+    """A library action names a document that is not in the index, or cannot be applied to it."""
 
 
 class ModelUnavailableError(ClinragError):

@@ -58,8 +58,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _ends_with_abbreviation(candidate: str) -> bool:
-    tail = candidate.rstrip("\"')] ").lower()
-    return tail.endswith(_ABBREVIATIONS) or bool(re.search(r"(?:^|\s)[a-z]\.$", tail))
+    """Whether the candidate sentence ends in an abbreviation or an initial. Only its last 40 characters are read,
+    so a run of initials ("x. A x. A ...") stays linear."""
+    whole = len(candidate) <= 40
+    tail = candidate[-40:].rstrip("\"')] ").lower()
+    return tail.endswith(_ABBREVIATIONS) or bool(re.search(r"(?:^|\s)[a-z]\.$" if whole else r"\s[a-z]\.$", tail))
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:

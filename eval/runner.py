@@ -27,7 +27,16 @@ from clinrag.settings import REPO_ROOT, Settings
 from eval import metrics as M
 from eval.report import build_report, write_documents, write_json, write_jsonl, write_plots
 from eval.scoring import is_false_premise, score_question
-from eval.suites import Suite, corpus_hashes, file_sha256, index_key, load_suite, stratified_sample, validate_suite, variant_kind
+from eval.suites import (
+    Suite,
+    corpus_hashes,
+    file_sha256,
+    index_key,
+    load_suite,
+    stratified_sample,
+    validate_suite,
+    variant_kind,
+)
 
 MODES = ("fused", "bm25", "dense", "reranked")
 RETRIEVAL_K = 10

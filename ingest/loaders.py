@@ -1,12 +1,19 @@
-"""Turn files into Documents. Parsing of text formats is pure; only ``load_pdf`` touches the PDF library.
+"""Turn files into Documents. Parsing of text formats is pure; only ``load_pdf`` touches the PDF library and
+only ``read_input`` and ``discover`` touch the file system.
 
-Every failure raises an ``IngestError`` subclass that names the file, the reason and the fix.
+Every failure raises an ``IngestError`` subclass that names the file, the reason and the fix. Input is treated
+as hostile: symbolic links are not followed unless asked, only regular files are read (never more than the size
+limit), YAML front matter may not use anchors or aliases, every parser runs in linear time, and the text is
+neutralised (``ingest.sanitize``) before it is chunked.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,80 +27,232 @@ from clinrag.errors import (
     EncryptedFileError,
     FileTooLargeError,
     IngestError,
+    UnsafePathError,
     UnsupportedFormatError,
 )
-from ingest.records import Document, Page, Section, sha256_bytes
+from clinrag.records import Document, Page, Section, sha256_bytes
+from ingest.sanitize import (
+    Finding,
+    display_path,
+    flags_of,
+    has_lone_surrogate,
+    inline,
+    neutralise,
+    neutralise_inline,
+)
 
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".text", ".jsonl"}
 PDF_META_KEY = "/ClinragMeta"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+# TODO(settings): ``ingest.max_text_chars`` (int, default 20_000_000). What one file may hold once extracted:
+# about 20 MB of text, some 25,000 chunks to embed; above that the file is refused by name.
+MAX_TEXT_CHARS = 20_000_000
+MAX_FRONT_MATTER_CHARS = 64_000
+MAX_FRONT_MATTER_DEPTH = 20
+MAX_DOC_ID_CHARS = 200
+SPECIAL_ROOTS = ("/proc", "/sys", "/dev")
+# C0 controls except tab and newline, DEL, and C1 controls (\x9b is a one-byte escape sequence introducer)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Linear: the title is the rest of the line, its closing #s stripped in Python. The former pattern
+# ``(.+?)[ \t#]*$`` backtracked over every run of spaces (a 40 KB heading line took 37 s).
+_HEADING = re.compile(r"^(#{1,6})[ \t]+([^\n]*)$", re.MULTILINE)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n")
+_FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _KNOWN_KEYS = {"doc_id", "title", "issuer", "version", "date", "effective_date", "status", "text"}
+_SKIPPED_STEMS = {"README", "NOTICE", "LICENSE"}
 
 
-def iter_input_files(paths: list[Path]) -> Iterator[Path]:
-    """Files named directly, and supported files found in folders (skipping names that start with ``_`` or
-    ``.`` and README/NOTICE files, which describe a folder rather than belong to it)."""
+# ----------------------------------------------------------------------------- finding and reading files
+def discover(paths: list[Path], follow_symlinks: bool = False) -> tuple[list[Path], list[IngestError]]:
+    """The files to ingest, and an error for each path that is refused before reading (a symbolic link that is
+    not to be followed, a special file, a name that is not UTF-8). Folders are walked in sorted order, skipping
+    names that start with ``_`` or ``.`` and README/NOTICE/LICENSE files, which describe a folder rather than
+    belong to it."""
+    files: list[Path] = []
+    refused: list[IngestError] = []
     for path in paths:
+        path = Path(path)
+        problem = _path_problem(path, follow_symlinks)
+        if problem is not None:
+            refused.append(problem)
+            continue
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path).parts
-                if any(part.startswith(("_", ".")) for part in rel):
-                    continue
-                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    if child.stem.upper() in {"README", "NOTICE", "LICENSE"}:
-                        continue
-                    yield child
+            found: list[Path] = []
+            _walk(path, path, follow_symlinks, found, refused, set())
+            files.extend(sorted(found, key=lambda p: p.parts))
         else:
-            yield path
+            files.append(path)
+    return files, refused
 
 
-def load_file(path: Path, max_bytes: int) -> list[Document]:
-    """Documents of one file (a JSONL corpus file holds many)."""
-    if not path.exists():
-        raise IngestError(path, "file not found", "check the path")
-    if not path.is_file():
-        raise IngestError(path, "not a regular file")
+def iter_input_files(paths: list[Path], follow_symlinks: bool = False) -> Iterator[Path]:
+    """The files ``discover`` accepts (refused paths are left out silently; ``discover`` reports them)."""
+    yield from discover(paths, follow_symlinks)[0]
+
+
+def _walk(top: Path, folder: Path, follow: bool, found: list[Path], refused: list[IngestError], seen: set) -> None:
+    try:
+        info = folder.stat()
+        key = (info.st_dev, info.st_ino)
+        if key in seen:  # a link loop
+            return
+        seen.add(key)
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        refused.append(IngestError(display_path(folder), f"folder could not be read ({exc.strerror})"))
+        return
+    for entry in entries:
+        if entry.name.startswith(("_", ".")):
+            continue
+        child = folder / entry.name
+        is_link = entry.is_symlink()
+        if is_link and not follow:
+            if entry.is_dir() or Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES:
+                refused.append(_link_refusal(child))
+            continue
+        if entry.is_dir():
+            problem = _path_problem(child, follow) if is_link else None
+            if problem is not None:
+                refused.append(problem)
+            else:
+                _walk(top, child, follow, found, refused, seen)
+        elif entry.is_file() and Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES:
+            if Path(entry.name).stem.upper() in _SKIPPED_STEMS:
+                continue
+            problem = _path_problem(child, follow)
+            if problem is not None:
+                refused.append(problem)
+            else:
+                found.append(child)
+
+
+def _link_refusal(path: Path) -> UnsafePathError:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return UnsafePathError(
+        display_path(path), f"is a symbolic link (to {display_path(target)}); links are not followed",
+        "pass --follow-symlinks to ingest what it points to, or copy the file here",
+    )
+
+
+def _path_problem(path: Path, follow: bool) -> IngestError | None:
+    text = str(path)
+    if has_lone_surrogate(text) >= 0:
+        return UnsafePathError(display_path(path), "the file name is not valid UTF-8", "rename the file")
+    if path.is_symlink() and not follow:
+        return _link_refusal(path)
+    real = os.path.realpath(path)
+    if any(real == root or real.startswith(root + "/") for root in SPECIAL_ROOTS):
+        return UnsafePathError(
+            display_path(path), f"resolves to {display_path(real)}, a special file system (not a document)",
+            "name a regular file",
+        )
+    return None
+
+
+def read_input(path: Path, max_bytes: int, follow_symlinks: bool = False) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes`` of them. Opens with O_NOFOLLOW (a link swapped in after
+    ``discover`` is still refused) and O_NONBLOCK (a FIFO never blocks), then checks what was opened."""
+    problem = _path_problem(path, follow_symlinks)
+    if problem is not None:
+        raise problem
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _link_refusal(path) from exc
+        if exc.errno == errno.ENOENT:
+            raise IngestError(display_path(path), "file not found", "check the path") from exc
+        raise IngestError(display_path(path), f"file could not be opened ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb", closefd=True) as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IngestError(display_path(path), "is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafePathError(display_path(path), "not a regular file (a FIFO, socket or device)", "name a regular file")
+        if info.st_size > max_bytes:
+            raise _too_large(path, info.st_size, max_bytes)
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # the file grew, or its size was not what stat said
+        raise _too_large(path, len(data), max_bytes)
+    return data
+
+
+def _too_large(path: Path, size: int, max_bytes: int) -> FileTooLargeError:
+    return FileTooLargeError(
+        display_path(path), f"file is {size / 1e6:.1f} MB, above the {max_bytes / 1e6:.0f} MB limit",
+        "raise CLINRAG_MAX_FILE_MB or split it",
+    )
+
+
+# ----------------------------------------------------------------------------- loading
+def load_file(
+    path: Path, max_bytes: int, *, follow_symlinks: bool = False, max_text_chars: int = MAX_TEXT_CHARS
+) -> list[Document]:
+    """Documents of one file (a JSONL corpus file holds many); the first bad JSONL record fails the file."""
+    documents, errors = load_file_lenient(path, max_bytes, follow_symlinks=follow_symlinks, max_text_chars=max_text_chars)
+    if errors:
+        raise errors[0]
+    return documents
+
+
+def load_file_lenient(
+    path: Path, max_bytes: int, *, follow_symlinks: bool = False, max_text_chars: int = MAX_TEXT_CHARS
+) -> tuple[list[Document], list[IngestError]]:
+    """Documents of one file, and an error for each JSONL record that could not be read (the other records of
+    the file are kept). A problem with the file as a whole raises."""
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFormatError(
-            path, f"unsupported file type {suffix or '(none)'}", f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+            display_path(path), f"unsupported file type {display_path(suffix) or '(none)'}",
+            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}",
         )
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise FileTooLargeError(
-            path, f"file is {size / 1e6:.1f} MB, above the {max_bytes / 1e6:.0f} MB limit", "raise CLINRAG_MAX_FILE_MB or split it"
-        )
-    data = path.read_bytes()
+    data = read_input(path, max_bytes, follow_symlinks)
     if not data.strip():
-        raise EmptyDocumentError(path, "file is empty")
+        raise EmptyDocumentError(display_path(path), "file is empty")
     if suffix == ".pdf":
-        return [load_pdf(path, data)]
+        return [load_pdf(path, data, max_text_chars)], []
     text = decode_text(path, data)
-    if suffix == ".jsonl":
-        return parse_jsonl(path, text)
+    if suffix == ".jsonl":  # the limit applies to each record: a corpus file may hold thousands
+        return parse_jsonl_lenient(path, text, max_text_chars)
+    if len(text) > max_text_chars:
+        raise _text_too_large(path, len(text), max_text_chars)
     if suffix in {".md", ".markdown"}:
-        return [parse_markdown(path, text, sha256_bytes(data))]
-    return [parse_plain_text(path, text, sha256_bytes(data))]
+        return [parse_markdown(path, text, sha256_bytes(data))], []
+    return [parse_plain_text(path, text, sha256_bytes(data))], []
+
+
+def _text_too_large(path: Path | str, n_chars: int, limit: int) -> FileTooLargeError:
+    return FileTooLargeError(
+        display_path(path),
+        f"extracted text is {n_chars / 1e6:.1f} million characters, above the {limit / 1e6:.0f} million-character "
+        "limit of what is embedded",
+        "split the document into smaller files",
+    )
 
 
 def decode_text(path: Path, data: bytes) -> str:
     """UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is refused rather than guessed."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
-    else:
-        try:
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        else:
             text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise EncodingError(
-                path,
-                f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                "re-save the file as UTF-8",
-            ) from exc
+    except UnicodeDecodeError as exc:
+        encoding = "UTF-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "UTF-8"
+        raise EncodingError(
+            display_path(path),
+            f"not valid {encoding} (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            "re-save the file as UTF-8",
+        ) from exc
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
-        raise EmptyDocumentError(path, "file holds no text")
+        raise EmptyDocumentError(display_path(path), "file holds no text")
     return text
 
 
@@ -101,99 +260,219 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "document"
 
 
+def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
+    """(front-matter mapping, body). The block between the first two ``---`` lines is YAML: safe types only, no
+    anchors or aliases (an alias bomb of 400 bytes expands to gigabytes), at most 64 KB and 20 levels deep."""
+    opening = _FRONT_MATTER.match(text)
+    if not opening:
+        return {}, text
+    closing = _FRONT_MATTER_END.search(text, opening.end())
+    if closing is None:
+        return {}, text
+    block = text[opening.end() : max(opening.end(), closing.start() - 1)]
+    body = text[closing.end() + 1 :] if closing.end() < len(text) else ""
+    if len(block) > MAX_FRONT_MATTER_CHARS:
+        raise CorruptFileError(
+            display_path(path), f"front matter is {len(block):,} characters, above the {MAX_FRONT_MATTER_CHARS:,} limit",
+            "keep metadata short; put the content in the body",
+        )
+    loaded = _safe_yaml(path, block)
+    if loaded is not None and not isinstance(loaded, dict):
+        raise CorruptFileError(display_path(path), "front matter must be a mapping of keys to values")
+    return {str(k): v for k, v in (loaded or {}).items()}, body
+
+
+def _safe_yaml(path: Path, block: str) -> Any:
+    depth = 0
+    try:
+        for event in yaml.parse(block, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise CorruptFileError(
+                    display_path(path),
+                    f"front matter uses a YAML anchor or alias ({'*' if isinstance(event, yaml.AliasEvent) else '&'}"
+                    f"{display_path(event.anchor)[:40]}), which clinrag does not accept",
+                    "write each value out in full",
+                )
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_FRONT_MATTER_DEPTH:
+                    raise CorruptFileError(
+                        display_path(path), f"front matter nests deeper than {MAX_FRONT_MATTER_DEPTH} levels",
+                        "flatten the metadata",
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+        return yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        raise CorruptFileError(
+            display_path(path), f"front matter is not valid YAML: {inline(str(exc), 300)}", "fix the block between the --- lines"
+        ) from exc
+
+
 def parse_markdown(path: Path, text: str, sha256: str) -> Document:
-    meta: dict[str, Any] = {}
-    body = text
-    match = _FRONT_MATTER.match(text)
-    if match:
-        try:
-            loaded = yaml.safe_load(match.group(1))
-        except yaml.YAMLError as exc:
-            raise CorruptFileError(path, f"front matter is not valid YAML: {exc}", "fix the block between the --- lines") from exc
-        if loaded is not None and not isinstance(loaded, dict):
-            raise CorruptFileError(path, "front matter must be a mapping of keys to values")
-        meta = {str(k): v for k, v in (loaded or {}).items()}
-        body = text[match.end() :]
+    meta, body = split_front_matter(path, text)
     if not body.strip():
-        raise EmptyDocumentError(path, "markdown has no body text after its front matter")
+        raise EmptyDocumentError(display_path(path), "markdown has no body text after its front matter")
+    body, findings = neutralise(body)
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     for heading in _HEADING.finditer(body):
-        level, title = len(heading.group(1)), heading.group(2).strip()
+        level, rest = len(heading.group(1)), heading.group(2)
+        title = inline(rest.rstrip(" \t#") or rest.strip()[:1])
+        if not title:
+            continue
         stack = [(lvl, t) for lvl, t in stack if lvl < level] + [(level, title)]
         sections.append(Section(heading.start(), tuple(t for _, t in stack)))
     first_heading = next((s.path[0] for s in sections), "")
-    return _document(path, body, sha256, meta, default_title=first_heading or _first_line(body), sections=tuple(sections))
+    return _document(
+        path, body, sha256, meta, default_title=first_heading or _first_line(body), sections=tuple(sections), findings=findings
+    )
 
 
 def parse_plain_text(path: Path, text: str, sha256: str) -> Document:
-    return _document(path, text, sha256, {}, default_title=_first_line(text))
+    text, findings = neutralise(text)
+    return _document(path, text, sha256, {}, default_title=_first_line(text), findings=findings)
 
 
 def parse_jsonl(path: Path, text: str) -> list[Document]:
+    documents, errors = parse_jsonl_lenient(path, text)
+    if errors:
+        raise errors[0]
+    return documents
+
+
+def parse_jsonl_lenient(
+    path: Path, text: str, max_text_chars: int = MAX_TEXT_CHARS
+) -> tuple[list[Document], list[IngestError]]:
+    """One document a line; a bad line is an error for that record (named ``file line N``), not for the file."""
     documents: list[Document] = []
-    seen: set[str] = set()
+    errors: list[IngestError] = []
+    seen: dict[str, int] = {}
+    shown = display_path(path)
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorruptFileError(path, f"line {number} is not valid JSON ({exc.msg})", "one JSON object per line") from exc
-        if not isinstance(record, dict):
-            raise CorruptFileError(path, f"line {number} is a {type(record).__name__}, expected a JSON object")
-        doc_id, body = record.get("doc_id"), record.get("text")
-        if not isinstance(doc_id, str) or not doc_id.strip():
-            raise CorruptFileError(path, f"line {number} has no string 'doc_id'")
-        if not isinstance(body, str) or not body.strip():
-            raise CorruptFileError(path, f"line {number} (doc_id {doc_id}) has no text")
-        if doc_id in seen:
-            raise CorruptFileError(path, f"line {number} repeats doc_id {doc_id}", "doc_ids must be unique in a file")
-        seen.add(doc_id)
-        body = _CONTROL.sub("", body)
-        meta = {k: v for k, v in record.items() if k != "text"}
-        documents.append(
-            _document(Path(f"{path}#{doc_id}"), body, sha256_bytes(line.encode()), meta, default_title=_first_line(body))
+            document = _jsonl_record(path, shown, number, line, seen, max_text_chars)
+        except IngestError as exc:
+            errors.append(exc)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one record must never cost the file
+            errors.append(CorruptFileError(shown, f"line {number}: unexpected {type(exc).__name__}: {inline(str(exc), 200)}"))
+            continue
+        seen[document.doc_id] = number
+        documents.append(document)
+    if not documents and not errors:
+        raise EmptyDocumentError(shown, "JSONL file holds no documents")
+    return documents, errors
+
+
+def _jsonl_record(path: Path, shown: str, number: int, line: str, seen: dict[str, int], max_text_chars: int) -> Document:
+    try:
+        return _jsonl_document(path, shown, line, seen, max_text_chars)
+    except IngestError as exc:  # name the line: "corpus.jsonl: line 12: ..."
+        raise type(exc)(shown, f"line {number}: {exc.reason}", exc.fix) from exc
+
+
+def _jsonl_document(path: Path, where: str, line: str, seen: dict[str, int], max_text_chars: int) -> Document:
+    if len(line) > max_text_chars:
+        raise FileTooLargeError(
+            where, f"the record is {len(line) / 1e6:.1f} million characters, above the {max_text_chars / 1e6:.0f} "
+            "million-character limit of what is embedded", "split the document into several records",
         )
-    if not documents:
-        raise EmptyDocumentError(path, "JSONL file holds no documents")
-    return documents
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CorruptFileError(where, f"not valid JSON ({exc.msg})", "one JSON object per line") from exc
+    except RecursionError as exc:
+        raise CorruptFileError(where, "JSON nested too deeply", "one flat JSON object per line") from exc
+    if not isinstance(record, dict):
+        raise CorruptFileError(where, f"is a JSON {type(record).__name__}, expected a JSON object")
+    _check_strings(where, record)
+    doc_id, body = record.get("doc_id"), record.get("text")
+    if not isinstance(doc_id, str) or not doc_id.strip():
+        raise CorruptFileError(where, "no string 'doc_id'", "every line needs a \"doc_id\"")
+    if not isinstance(body, str) or not body.strip():
+        raise CorruptFileError(where, f"doc_id {display_path(doc_id)[:80]} has no text")
+    if doc_id in seen:
+        raise CorruptFileError(
+            where, f"repeats doc_id {display_path(doc_id)[:80]} of line {seen[doc_id]}", "doc_ids must be unique in a file"
+        )
+    body = _CONTROL.sub("", body)
+    body, findings = neutralise(body)
+    meta = {k: v for k, v in record.items() if k != "text"}
+    return _document(
+        Path(f"{path}#{doc_id}"), body, sha256_bytes(line.encode()), meta, default_title=_first_line(body), findings=findings,
+        where=where, origin=f"{os.path.abspath(path)}#{doc_id}",
+    )
 
 
-def load_pdf(path: Path, data: bytes) -> Document:
+def _check_strings(where: str, value: Any, field: str = "") -> None:
+    """A lone surrogate (``"\\ud800"`` in JSON or YAML) cannot be stored or printed: name the field."""
+    if isinstance(value, str):
+        offset = has_lone_surrogate(value)
+        if offset >= 0:
+            raise EncodingError(
+                where,
+                f"field {field or 'value'!r} holds a lone surrogate U+{ord(value[offset]):04X} at character {offset}",
+                "fix the \\u escape (a surrogate pair needs both halves)",
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(where, str(key), f"{field}.key" if field else "key")
+            _check_strings(where, item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_strings(where, item, f"{field}[{i}]")
+
+
+def load_pdf(path: Path, data: bytes, max_text_chars: int = MAX_TEXT_CHARS) -> Document:
     """Extract page-aware text with pypdf; bookmarks (the outline) become the section paths."""
     import io
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    shown = display_path(path)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
                 opened = reader.decrypt("")
             except Exception as exc:  # pypdf raises several types for unsupported encryption
-                raise EncryptedFileError(path, f"PDF is encrypted ({exc})", "supply an unencrypted copy") from exc
+                raise EncryptedFileError(shown, f"PDF is encrypted ({inline(str(exc), 200)})", "supply an unencrypted copy") from exc
             if not opened:
-                raise EncryptedFileError(path, "PDF is password-protected", "supply an unencrypted copy")
-        page_texts = [_CONTROL.sub("", page.extract_text() or "") for page in reader.pages]
+                raise EncryptedFileError(shown, "PDF is password-protected", "supply an unencrypted copy")
+        page_texts: list[str] = []
+        total = 0
+        for page in reader.pages:
+            page_text = _CONTROL.sub("", page.extract_text() or "")
+            total += len(page_text)
+            if total > max_text_chars:
+                raise _text_too_large(path, total, max_text_chars)
+            page_texts.append(page_text)
         raw_meta = dict(reader.metadata or {})
         outline = _flatten_outline(reader)
-    except EncryptedFileError:
+    except (EncryptedFileError, FileTooLargeError):
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, OSError) as exc:
-        raise CorruptFileError(path, f"PDF could not be parsed ({type(exc).__name__}: {exc})", "re-export or re-download it") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, OSError, RecursionError) as exc:
+        raise CorruptFileError(
+            shown, f"PDF could not be parsed ({type(exc).__name__}: {inline(str(exc), 200)})", "re-export or re-download it"
+        ) from exc
     if not page_texts:
-        raise EmptyDocumentError(path, "PDF has no pages")
+        raise EmptyDocumentError(shown, "PDF has no pages")
     if not any(t.strip() for t in page_texts):
         raise EmptyDocumentError(
-            path, f"PDF has no text layer on any of its {len(page_texts)} pages (scanned or image-only)", "run OCR first"
+            shown, f"PDF has no text layer on any of its {len(page_texts)} pages (scanned or image-only)", "run OCR first"
         )
     pages: list[Page] = []
     parts: list[str] = []
+    findings: list[Finding] = []
     offset = 0
     for number, page_text in enumerate(page_texts, start=1):
-        page_text = page_text.strip("\n")
+        page_text = _SURROGATES.sub("\ufffd", page_text.strip("\n"))
+        page_text, page_findings = neutralise(page_text)
+        findings.extend(Finding(f.start + offset, f.end + offset, f.flag) for f in page_findings)
         pages.append(Page(number, offset, offset + len(page_text)))
         parts.append(page_text)
         offset += len(page_text) + 2
@@ -201,8 +480,14 @@ def load_pdf(path: Path, data: bytes) -> Document:
     meta = _pdf_metadata(raw_meta)
     meta["pages_without_text"] = [p.number for p, t in zip(pages, page_texts) if not t.strip()]
     sections = _locate_outline(text, pages, outline)
-    default_title = str(raw_meta.get("/Title") or "").strip() or _first_line(text)
-    return _document(path, text, sha256_bytes(data), meta, default_title=default_title, pages=tuple(pages), sections=sections)
+    default_title = inline(_SURROGATES.sub("\ufffd", str(raw_meta.get("/Title") or ""))) or _first_line(text)
+    return _document(
+        path, text, sha256_bytes(data), meta, default_title=default_title, pages=tuple(pages), sections=sections,
+        findings=tuple(findings),
+    )
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _pdf_metadata(raw: dict[str, Any]) -> dict[str, Any]:
@@ -212,11 +497,21 @@ def _pdf_metadata(raw: dict[str, Any]) -> dict[str, Any]:
             loaded = json.loads(str(raw[PDF_META_KEY]))
             if isinstance(loaded, dict):
                 meta.update(loaded)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             pass
     if raw.get("/Author") and "issuer" not in meta:
         meta["issuer"] = str(raw["/Author"])
-    return meta
+    return _replace_surrogates(meta)
+
+
+def _replace_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replace_surrogates(str(k)): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    return value
 
 
 def _flatten_outline(reader: Any) -> list[tuple[int, str, int]]:
@@ -226,14 +521,15 @@ def _flatten_outline(reader: Any) -> list[tuple[int, str, int]]:
     def walk(items: list[Any], depth: int) -> None:
         for item in items:
             if isinstance(item, list):
-                walk(item, depth + 1)
+                if depth < 50:
+                    walk(item, depth + 1)
                 continue
             try:
                 page_index = reader.get_destination_page_number(item)
             except Exception:  # a broken bookmark must not cost the document
                 continue
             if page_index is not None and page_index >= 0:
-                flat.append((depth, str(item.title).strip(), page_index))
+                flat.append((depth, inline(_SURROGATES.sub("\ufffd", str(item.title))), page_index))
 
     try:
         walk(reader.outline, 0)
@@ -250,7 +546,7 @@ def _locate_outline(text: str, pages: list[Page], outline: list[tuple[int, str, 
         if page_index >= len(pages) or not title:
             continue
         page = pages[page_index]
-        pattern = r"\s+".join(map(re.escape, title.split()))
+        pattern = r"\s+".join(map(re.escape, title.split()[:40]))
         found = re.search(pattern, text[max(page.start, last) : page.end])
         start = (max(page.start, last) + found.start()) if found else page.start
         stack = [(d, t) for d, t in stack if d < depth] + [(depth, title)]
@@ -265,8 +561,22 @@ def _first_line(text: str) -> str:
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
         if line:
-            return line[:200]
+            return inline(line[:400])[:200]
     return ""
+
+
+def _doc_id(where: str, value: Any, path: Path) -> str:
+    if value is None or value == "":
+        return slug(Path(str(path).split("#")[0]).stem)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise CorruptFileError(where, f"doc_id must be text, found a {type(value).__name__}")
+    doc_id = str(value).strip()
+    if not doc_id or len(doc_id) > MAX_DOC_ID_CHARS or inline(doc_id, MAX_DOC_ID_CHARS + 1) != doc_id:
+        raise CorruptFileError(
+            where, f"doc_id {display_path(doc_id)[:80]!s} is not one line of printable text of at most {MAX_DOC_ID_CHARS} characters",
+            "use letters, digits and dashes",
+        )
+    return doc_id
 
 
 def _document(
@@ -278,27 +588,42 @@ def _document(
     default_title: str,
     pages: tuple[Page, ...] = (),
     sections: tuple[Section, ...] = (),
+    findings: tuple[Finding, ...] = (),
+    where: str | None = None,
+    origin: str | None = None,
 ) -> Document:
+    where = where or display_path(path)
+    _check_strings(where, meta)
+    _check_strings(where, text, "text")
     if not text.strip():
-        raise EmptyDocumentError(path, "document has no text")
+        raise EmptyDocumentError(where, "document has no text")
     status = str(meta.get("status") or "current").lower()
     if status not in {"current", "superseded"}:
-        raise CorruptFileError(path, f"status must be 'current' or 'superseded', found {status!r}")
-    date = meta.get("effective_date") or meta.get("date") or ""
+        raise CorruptFileError(where, f"status must be 'current' or 'superseded', found {display_path(status)[:40]!r}")
+    flags = set(flags_of(findings))
+    fields: dict[str, str] = {}
+    for key in ("title", "issuer", "version"):
+        value, found = neutralise_inline(str(meta.get(key) or ""))
+        fields[key] = value
+        flags |= found
+    date = inline(str(meta.get("effective_date") or meta.get("date") or ""), 40)
     extra = {k: _plain(v) for k, v in meta.items() if k not in _KNOWN_KEYS}
     return Document(
-        doc_id=str(meta.get("doc_id") or slug(Path(str(path).split("#")[0]).stem)),
-        title=str(meta.get("title") or default_title or Path(path).stem),
+        doc_id=_doc_id(where, meta.get("doc_id"), path),
+        title=fields["title"] or default_title or inline(Path(path).stem),
         text=text,
-        source_path=str(path),
+        source_path=display_path(path),
         sha256=sha256,
-        issuer=str(meta.get("issuer") or ""),
-        version=str(meta.get("version") or ""),
-        date=str(date),
+        issuer=fields["issuer"],
+        version=fields["version"],
+        date=date,
         status=status,
         pages=pages,
         sections=sections,
         metadata=extra,
+        findings=findings,
+        flags=tuple(sorted(flags)),
+        origin=origin or os.path.abspath(path),
     )
 
 

@@ -1,7 +1,14 @@
-"""Ingest files into the index: load, chunk, embed, then write everything in one consistent step.
+"""Ingest files into the index: load, chunk, embed, then write each file in its own consistent step.
 
-A file that fails at any stage is reported with its reason and contributes nothing; the rest of the batch
-is still ingested.
+Isolation: a file (or a JSONL record) that fails at any stage, for any reason, is reported by name with its reason
+and contributes nothing; the rest of the batch is still ingested. Each file is committed on its own (a large
+JSONL corpus in batches of ``COMMIT_DOCS`` documents), so a crash loses at most what was in flight. Only errors
+of the environment (the index was built with other settings, the model is missing, the index is locked) stop a
+batch.
+
+Ownership: a doc_id belongs to the source file that brought it. The same file re-ingested updates it; another
+file claiming it is an error for that file unless ``replace`` or its front matter says ``supersedes: <doc_id>``;
+within one batch a second file claiming a doc_id is an error for the second.
 """
 
 from __future__ import annotations
@@ -9,18 +16,22 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
-from clinrag.errors import ClinragError, IngestError
+from clinrag.errors import ClinragError, DocIdConflictError, EmptyDocumentError, IngestError
+from clinrag.protocols import Embedder
+from clinrag.records import Chunk, Document
 from clinrag.settings import Settings
 from clinrag.text import content_terms
 from ingest.chunking import chunk_document
-from ingest.index import IndexStore, PreparedDocument
-from ingest.loaders import iter_input_files, load_file
-from ingest.records import Chunk, Document
-from rag.protocols import Embedder
+from ingest.index import IndexStore, PreparedDocument, claim_conflict, conflict_fix, source_key
+from ingest.loaders import discover, load_file_lenient
+from ingest.sanitize import display, display_path
+
+# TODO(settings): ``ingest.commit_docs`` (int, default 256): documents of one JSONL file written per commit.
+COMMIT_DOCS = 256
 
 
 @dataclass
@@ -28,20 +39,25 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file as printable text, reason)
     files: int = 0
     chunks_written: int = 0
     timings_s: dict[str, float] = field(default_factory=dict)
+    # documents written now whose text was neutralised or flagged (ingest.sanitize), with how many chunks are
+    flagged: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
     def summary(self) -> str:
-        return (
+        line = (
             f"{self.files} file(s): {len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; {self.chunks_written} chunks written"
         )
+        if self.flagged:
+            line += f"; {len(self.flagged)} document(s) flagged"
+        return line
 
     def to_dict(self) -> dict:
         return {
@@ -50,9 +66,17 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "flagged": self.flagged,
             "chunks_written": self.chunks_written,
             "timings_s": self.timings_s,
         }
+
+    def fail(self, path: str, reason: str) -> None:
+        self.failed.append((display(path, 1000), display(reason, 1000)))
+
+    def fail_with(self, error: IngestError) -> None:
+        """The file and the reason, with the fix when the error names one."""
+        self.fail(error.path, error.reason + (f" ({error.fix})" if error.fix else ""))
 
 
 def embedding_text(document: Document, chunk: Chunk, contextual_header: bool) -> str:
@@ -72,7 +96,7 @@ def prepare_many(
     for document in documents:
         chunks = tuple(chunk_document(document, settings.chunking))
         if not chunks:
-            raise IngestError(document.source_path, "document produced no chunks (no text)")
+            raise EmptyDocumentError(display_path(document.source_path), "document produced no chunks (no text)")
         texts = [embedding_text(document, c, settings.embedding.contextual_header) for c in chunks]
         chunked.append((document, chunks, texts))
     all_texts = [t for _, _, texts in chunked for t in texts]
@@ -85,12 +109,35 @@ def prepare_many(
             on_event(f"        embedded {min(i + step, len(all_texts))}/{len(all_texts)} chunks")
     if parts:
         vectors = np.concatenate(parts)
+    if len(vectors) != len(all_texts):
+        raise IngestError(
+            display_path(documents[0].source_path), f"the embedder returned {len(vectors)} vectors for {len(all_texts)} chunks"
+        )
     prepared, offset = [], 0
     for document, chunks, texts in chunked:
         terms = tuple(tuple(content_terms(t)) for t in texts)
         prepared.append(PreparedDocument(document, chunks, vectors[offset : offset + len(chunks)], terms))
         offset += len(chunks)
     return prepared
+
+
+@dataclass
+class _Batch:
+    """What one ingest run knows and has decided so far."""
+
+    settings: Settings
+    embedder: Embedder
+    store: IndexStore
+    on_event: Callable[[str], None]
+    exclude: frozenset[str]
+    replace: bool
+    follow_symlinks: bool
+    report: IngestReport
+    owners: dict[str, dict[str, str]]
+    claimed: dict[str, str] = field(default_factory=dict)  # doc_id -> file (printable) that provided it in this batch
+    t_load: float = 0.0
+    t_embed: float = 0.0
+    t_write: float = 0.0
 
 
 def ingest_paths(
@@ -100,64 +147,124 @@ def ingest_paths(
     store: IndexStore,
     on_event: Callable[[str], None] = lambda _msg: None,
     exclude_doc_ids: set[str] | frozenset[str] = frozenset(),
+    *,
+    replace: bool = False,
+    follow_symlinks: bool = False,
 ) -> IngestReport:
     """Ingest files and folders; documents whose id is in ``exclude_doc_ids`` are skipped (evaluation suites
-    remove the evidence of must-refuse questions this way)."""
+    remove the evidence of must-refuse questions this way). ``replace`` lets a file take over a doc_id that
+    another file holds; ``follow_symlinks`` reads what symbolic links point to (refused by name otherwise)."""
     report = IngestReport()
     store.check_compatible()
-    known = store.document_hashes()
-    claimed: dict[str, str] = {}
-    prepared: list[PreparedDocument] = []
-    t_load = t_embed = 0.0
-    files = list(iter_input_files(paths))
+    files, refused = discover(list(paths), follow_symlinks)
+    for error in refused:
+        report.fail_with(error)
+        on_event(f"FAILED  {display(error, 1000)}")
     if not files:
-        report.failed.append((", ".join(map(str, paths)), "no supported files found (.pdf, .md, .markdown, .txt, .jsonl)"))
+        if not refused:
+            report.fail(", ".join(map(display_path, paths)), "no supported files found (.pdf, .md, .markdown, .txt, .jsonl)")
         return report
+    if store.exists():
+        repaired = store.recover()
+        if repaired:
+            on_event(f"recovered from an interrupted write: {display(repaired, 300)}")
+    batch = _Batch(settings, embedder, store, on_event, frozenset(exclude_doc_ids), replace, follow_symlinks, report,
+                   store.document_owners())
     for path in files:
         report.files += 1
-        started = time.perf_counter()
-        file_prepared: list[PreparedDocument] = []
-        file_unchanged: list[str] = []
-        pending: list[Document] = []
+        shown = display_path(path)
         try:
-            documents = [d for d in load_file(path, int(settings.max_file_mb * 1e6)) if d.doc_id not in exclude_doc_ids]
-            t_load += time.perf_counter() - started
-            for document in documents:
-                owner = claimed.get(document.doc_id)
-                if owner is not None:
-                    raise IngestError(path, f"doc_id {document.doc_id!r} is already provided by {owner} in this batch")
-                if known.get(document.doc_id) == document.sha256:
-                    file_unchanged.append(document.doc_id)
-                    continue
-                pending.append(document)
-            begin = time.perf_counter()
-            file_prepared = prepare_many(pending, settings, embedder, on_event)
-            t_embed += time.perf_counter() - begin
+            _ingest_file(batch, path, shown)
         except IngestError as exc:
-            report.failed.append((str(path), exc.reason if exc.path == str(path) else str(exc)))
-            on_event(f"FAILED  {exc}")
-            continue
+            report.fail_with(exc)
+            on_event(f"FAILED  {display(exc, 1000)}")
         except ClinragError:
-            raise
-        except Exception as exc:  # an unexpected parser failure must not stop the batch
-            report.failed.append((str(path), f"unexpected {type(exc).__name__}: {exc}"))
-            on_event(f"FAILED  {path}: unexpected {type(exc).__name__}: {exc}")
-            continue
-        for document in documents:
-            claimed[document.doc_id] = str(path)
-        report.unchanged.extend(file_unchanged)
-        prepared.extend(file_prepared)
-        new_chunks = sum(len(p.chunks) for p in file_prepared)
-        report.chunks_written += new_chunks
-        on_event(f"ok      {path}: {len(documents)} document(s), {len(file_unchanged)} unchanged, {new_chunks} new chunks")
-    begin = time.perf_counter()
-    if prepared:
-        store.apply(prepared)
-    for p in prepared:
-        (report.updated if p.document.doc_id in known else report.added).append(p.document.doc_id)
+            raise  # the index, the settings or the model: nothing the next file could do better
+        except Exception as exc:  # noqa: BLE001 - any other failure costs this file only
+            report.fail(shown, f"unexpected {type(exc).__name__}: {exc}")
+            on_event(f"FAILED  {shown}: unexpected {type(exc).__name__}: {display(exc, 300)}")
     report.timings_s = {
-        "load": round(t_load, 3),
-        "chunk_and_embed": round(t_embed, 3),
-        "write": round(time.perf_counter() - begin, 3),
+        "load": round(batch.t_load, 3),
+        "chunk_and_embed": round(batch.t_embed, 3),
+        "write": round(batch.t_write, 3),
     }
     return report
+
+
+def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
+    report = batch.report
+    started = time.perf_counter()
+    documents, record_errors = load_file_lenient(
+        path, int(batch.settings.max_file_mb * 1e6), follow_symlinks=batch.follow_symlinks
+    )
+    batch.t_load += time.perf_counter() - started
+    for error in record_errors:
+        report.fail_with(error)
+        batch.on_event(f"FAILED  {display(error, 1000)}")
+    documents = [d for d in documents if d.doc_id not in batch.exclude]
+    many = len(documents) > 1 or path.suffix.lower() == ".jsonl"
+    pending: list[Document] = []
+    unchanged: list[str] = []
+    for document in documents:
+        try:
+            problem = _claim_problem(batch, document, shown, many)
+        except IngestError as exc:
+            if not many:
+                raise
+            report.fail_with(exc)
+            batch.on_event(f"FAILED  {display(exc, 1000)}")
+            continue
+        if problem == "unchanged":
+            unchanged.append(document.doc_id)
+            batch.claimed[document.doc_id] = shown
+        else:
+            pending.append(document)
+    report.unchanged.extend(unchanged)
+    written = 0
+    for start in range(0, len(pending), COMMIT_DOCS):
+        group = pending[start : start + COMMIT_DOCS]
+        begin = time.perf_counter()
+        prepared = prepare_many(group, batch.settings, batch.embedder, batch.on_event)
+        batch.t_embed += time.perf_counter() - begin
+        begin = time.perf_counter()
+        result = batch.store.apply(prepared, replace=batch.replace)
+        batch.t_write += time.perf_counter() - begin
+        report.added.extend(result.added)
+        report.updated.extend(result.updated)
+        for p in prepared:
+            d = p.document
+            batch.claimed[d.doc_id] = shown
+            batch.owners[d.doc_id] = {"sha256": d.sha256, "source_path": d.source_path, "source_key": source_key(d)}
+            written += len(p.chunks)
+            flagged_chunks = sum(1 for c in p.chunks if c.flags)
+            if d.flags or flagged_chunks:
+                report.flagged.append({
+                    "doc_id": d.doc_id, "source_path": d.source_path, "flags": list(d.flags),
+                    "flagged_chunks": flagged_chunks, "chunks": len(p.chunks),
+                })
+    report.chunks_written += written
+    note = ""
+    flagged = [f for f in report.flagged if f["doc_id"] in {d.doc_id for d in pending}]
+    if flagged:
+        note = "; flagged: " + ", ".join(f"{display(f['doc_id'], 80)} ({', '.join(f['flags'])})" for f in flagged[:5])
+    batch.on_event(
+        f"ok      {shown}: {len(documents)} document(s), {len(unchanged)} unchanged, {written} new chunks{note}"
+    )
+
+
+def _claim_problem(batch: _Batch, document: Document, shown: str, many: bool) -> str | None:
+    """``"unchanged"`` when the index holds this very document; raises when the doc_id belongs elsewhere."""
+    label = f"record {display(document.doc_id, 120)}: " if many else ""
+    owner = batch.claimed.get(document.doc_id)
+    if owner is not None:
+        raise DocIdConflictError(
+            shown, f"{label}doc_id {display(document.doc_id, 120)} is already provided by {owner} in this batch",
+            "give one of the two documents another doc_id",
+        )
+    existing = batch.owners.get(document.doc_id)
+    if existing is not None and existing.get("sha256") == document.sha256:
+        return "unchanged"
+    problem = claim_conflict(existing, document, batch.replace)
+    if problem:
+        raise DocIdConflictError(shown, label + problem, conflict_fix(document.doc_id))
+    return None

@@ -6,14 +6,27 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
+from clinrag.protocols import Drafter, Reader, Retriever, Verifier
+from clinrag.records import (
+    REFUSAL_FALSE_PREMISE,
+    REFUSAL_LOW_GROUNDEDNESS,
+    REFUSAL_MESSAGES,
+    REFUSAL_NO_EVIDENCE,
+    REFUSAL_NOT_STATED,
+    REFUSAL_UNSUPPORTED,
+    AnswerRecord,
+    SearchResponse,
+    SearchResult,
+    SentenceRecord,
+)
 from clinrag.settings import Settings
 from rag.calibration import CalibrationSet
 from rag.focus import focus_question
-from rag.generators import Drafter, candidate_sentences, is_yes_no_question
+from rag.generators import candidate_sentences, is_yes_no_question
 from rag.policy import (
     answerability_features,
     drafting_evidence,
@@ -22,29 +35,17 @@ from rag.policy import (
     version_warnings,
 )
 from rag.premise import question_premise
-from rag.protocols import Reader
 from rag.reader import passage_input
-from rag.record import (
-    REFUSAL_FALSE_PREMISE,
-    REFUSAL_LOW_GROUNDEDNESS,
-    REFUSAL_MESSAGES,
-    REFUSAL_NO_EVIDENCE,
-    REFUSAL_NOT_STATED,
-    REFUSAL_UNSUPPORTED,
-    AnswerRecord,
-    SentenceRecord,
-)
 from rag.rerank import logit, reranked, with_scores
-from rag.retrieval import HybridRetriever, SearchResponse, SearchResult, clean_question
+from rag.retrieval import clean_question
 from rag.verdict import decide_verdict
-from rag.verify import Verifier
 
 # the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
 ON_TOPIC_RELEVANCE = 0.2
 
 
 def read_evidence(
-    retriever: HybridRetriever, reader: Reader, settings: Settings, query: str
+    retriever: Retriever, reader: Reader, settings: Settings, query: str
 ) -> tuple[SearchResponse, list[SearchResult], list[float]]:
     """Fused candidates read by the reader: (fused response, results in final order with ``reader_score``, their
     relevance). With ``reader.rerank`` off, the fused order is kept."""
@@ -64,7 +65,7 @@ class Answerer:
     def __init__(
         self,
         settings: Settings,
-        retriever: HybridRetriever,
+        retriever: Retriever,
         reader: Reader,
         drafter: Drafter,
         verifier: Verifier,
@@ -85,9 +86,14 @@ class Answerer:
         configured = getattr(self.settings.policy, name)
         return float(configured) if configured is not None else self.calibration.threshold(name)
 
-    def ask(self, question: str) -> AnswerRecord:
+    def ask(self, question: str, on_event: Callable[[str, str], None] | None = None) -> AnswerRecord:
+        """Answer or refuse. ``on_event(kind, text)``, when given, hears the stages as they start (``stage``:
+        searching, reading, drafting, verifying) and an LLM's draft as it is written (``token``), so a UI can show
+        progress; the returned record, verified, is what counts."""
+        emit = on_event or (lambda kind, text: None)
         started = time.perf_counter()
         question = clean_question(question)
+        emit("stage", "searching and reading the guidelines")
         focused = focus_question(question, self.settings.reader.focus_min_chars)
         query = focused.text
         response, evidence, relevance = read_evidence(self.retriever, self.reader, self.settings, query)
@@ -106,7 +112,8 @@ class Answerer:
         if contradiction is not None:
             return self._refusal(context, REFUSAL_FALSE_PREMISE, premise=contradiction)
         t = time.perf_counter()
-        draft = self.drafter.draft(query, shown)
+        emit("stage", "drafting")
+        draft = self.drafter.draft(query, shown, on_token=lambda piece: emit("token", piece))
         timings["draft"] = time.perf_counter() - t
         if draft.cannot_answer:
             return self._refusal(context, REFUSAL_UNSUPPORTED)
@@ -115,6 +122,7 @@ class Answerer:
             draft = replace(draft, text=self.justifier.draft(query, shown).text)
 
         t = time.perf_counter()
+        emit("stage", "verifying every sentence against its sources")
         kept, dropped = self._verify(draft.text, shown)
         timings["verify"] = time.perf_counter() - t
         if not kept:

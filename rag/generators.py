@@ -10,18 +10,17 @@ import math
 import os
 import re
 import threading
-from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from clinrag.errors import GenerationError
+from clinrag.protocols import Generator, Reader
+from clinrag.records import Draft, GenerationRequest, SearchResult
 from clinrag.settings import GenerationSettings
 from clinrag.text import content_terms, split_sentences
 from rag import prompts
-from rag.protocols import GenerationRequest, Generator, Reader
 from rag.rerank import logit
-from rag.retrieval import SearchResult
 
 _AUX = (
     r"(?:is|are|am|does|do|did|should|can|could|may|might|must|will|would|has|have|had|was|were|shall|"
@@ -80,23 +79,6 @@ def is_yes_no_question(question: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Draft:
-    """``text`` holds the cited sentences. Verdicts are not the drafter's business (``rag/verdict.py``)."""
-
-    text: str
-    cannot_answer: bool = False
-    model: str = ""
-    prompt_chars: int = 0
-    raw: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-class Drafter(Protocol):
-    name: str
-
-    def draft(self, question: str, evidence: Sequence[SearchResult]) -> Draft:
-        ...
 
 
 # ------------------------------------------------------------------------------------------- extractive
@@ -115,7 +97,7 @@ class ExtractiveDrafter:
         self.settings = settings
         self.margin = margin
 
-    def draft(self, question: str, evidence: Sequence[SearchResult]) -> Draft:
+    def draft(self, question: str, evidence: Sequence[SearchResult], on_token: Callable[[str], None] | None = None) -> Draft:
         evidence = list(evidence[: self.settings.evidence_chunks])
         candidates = candidate_sentences(evidence)
         if not candidates:
@@ -200,7 +182,8 @@ class LLMDrafter:
         self.name = generator.name
         prompts.validate_prompts()
 
-    def draft(self, question: str, evidence: Sequence[SearchResult]) -> Draft:
+    def draft(self, question: str, evidence: Sequence[SearchResult], on_token: Callable[[str], None] | None = None) -> Draft:
+        """``on_token`` receives the model's text as it is written, when the generator can stream."""
         shown = evidence[: self.settings.evidence_chunks]
         passages = "\n".join(
             prompts.PASSAGE.format(
@@ -216,7 +199,15 @@ class LLMDrafter:
         request = GenerationRequest(
             prompts.ANSWER_SYSTEM, user, self.settings.max_tokens, self.settings.seed, question=question
         )
-        raw = self.generator.complete(request).strip()
+        stream = getattr(self.generator, "stream", None)
+        if on_token is not None and stream is not None:
+            pieces = []
+            for piece in stream(request):
+                pieces.append(piece)
+                on_token(piece)
+            raw = "".join(pieces).strip()
+        else:
+            raw = self.generator.complete(request).strip()
         if prompts.CANNOT_ANSWER in raw or not raw:
             return Draft("", cannot_answer=True, model=self.name, prompt_chars=len(user), raw=raw)
         text, model_verdict = _split_verdict(raw)
@@ -285,6 +276,24 @@ class LlamaGenerator:
                 max_tokens=request.max_tokens,
             )
         return out["choices"][0]["message"]["content"] or ""
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        """The same greedy completion, piece by piece as the model writes it."""
+        llama = self._llama()
+        with self._lock:
+            llama.reset()
+            chunks = llama.create_chat_completion(
+                messages=[{"role": "system", "content": request.system}, {"role": "user", "content": request.user}],
+                temperature=0.0,
+                top_k=1,
+                seed=request.seed,
+                max_tokens=request.max_tokens,
+                stream=True,
+            )
+            for chunk in chunks:
+                piece = chunk["choices"][0].get("delta", {}).get("content")
+                if piece:
+                    yield piece
 
 
 class LlamaJudge:

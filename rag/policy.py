@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from clinrag.records import SearchResponse, SearchResult
 from clinrag.text import content_terms, split_sentences
 from rag.rerank import logit
-from rag.retrieval import SearchResponse, SearchResult
 
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _MARKER_GROUP = re.compile(r"\[(\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*)\]")

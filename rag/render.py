@@ -9,8 +9,7 @@ from __future__ import annotations
 import textwrap
 from typing import Sequence
 
-from rag.record import AnswerRecord
-from rag.retrieval import SearchResult
+from clinrag.records import AnswerRecord, SearchResult
 
 DISCLAIMER = "Demonstration corpus - not clinical advice."
 REFUSAL_PASSAGES = 5  # closest passages shown with a refusal

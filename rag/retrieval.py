@@ -3,58 +3,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from clinrag.errors import QuestionError
+from clinrag.protocols import ChunkStore, Embedder
+from clinrag.records import SearchResponse, SearchResult
 from clinrag.settings import RetrievalSettings
 from clinrag.text import content_terms
-from ingest.index import IndexStore
 from rag.fusion import weighted_rrf
-from rag.protocols import Embedder
 
 MAX_QUESTION_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    chunk_id: str
-    doc_id: str
-    title: str
-    section: str
-    page_start: int | None
-    page_end: int | None
-    char_start: int
-    char_end: int
-    text: str
-    score: float
-    bm25_rank: int | None
-    dense_rank: int | None
-    bm25_score: float | None = None
-    dense_score: float | None = None
-    version: str = ""
-    date: str = ""
-    status: str = "current"
-    issuer: str = ""
-    source_path: str = ""
-    superseded_by: str = ""
-    reader_score: float | None = None  # P(answers the question) from the reader, when it read this passage
-    flags: tuple[str, ...] = ()  # set at ingest for hidden or instruction-like text; flagged passages are not evidence
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class SearchResponse:
-    query: str
-    results: list[SearchResult]
-    top_bm25: float = 0.0
-    top_dense: float = 0.0
-    timings_s: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "results": [r.to_dict() for r in self.results]}
 
 
 def clean_question(question: str) -> str:
@@ -71,7 +29,7 @@ def clean_question(question: str) -> str:
 class HybridRetriever:
     """Implements the ``Retriever`` seam: ``search(query, k)``. Cheap to construct."""
 
-    def __init__(self, store: IndexStore, embedder: Embedder, settings: RetrievalSettings) -> None:
+    def __init__(self, store: ChunkStore, embedder: Embedder, settings: RetrievalSettings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from clinrag.protocols import Judge, Reader
 from clinrag.quantities import missing_numbers
 from clinrag.text import NEGATIONS, content_terms, split_sentences, tokens
 from rag.calibration import LogisticCalibrator
-from rag.protocols import Judge, Reader
 
 NUMBER_MISMATCH_CAP = 0.05
 _MARKERS = re.compile(r"\s*\[\d+\]")

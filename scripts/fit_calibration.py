@@ -39,7 +39,14 @@ from eval.metrics import ece
 from eval.runner import ensure_index
 from eval.scoring import is_false_premise, score_question
 from eval.suites import load_suite
-from rag.calibration import CALIBRATION_FILE, DEFAULTS, CalibrationSet, LogisticCalibrator, calibration_tag, save_calibration
+from rag.calibration import (
+    CALIBRATION_FILE,
+    DEFAULTS,
+    CalibrationSet,
+    LogisticCalibrator,
+    calibration_tag,
+    save_calibration,
+)
 
 SHARED = REPO_ROOT.parent / "shared" / "data"
 WORK = REPO_ROOT / "var" / "calibration"

@@ -7,8 +7,8 @@ from typing import Sequence
 
 import numpy as np
 
+from clinrag.records import GenerationRequest
 from clinrag.text import content_terms
-from rag.protocols import GenerationRequest
 
 
 class HashEmbedder:

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-
+from clinrag.quantities import missing_numbers
 from rag.calibration import DEFAULTS
 from rag.generators import LLMDrafter, is_yes_no_question
 from rag.policy import parse_cited_sentences
 from rag.privacy import redact
 from rag.verify import Verifier, lexical_features
-from clinrag.quantities import missing_numbers
 from tests.fakes import LexicalReader, ScriptedGenerator
 
 
@@ -179,3 +178,23 @@ def test_a_question_resting_on_a_contradicted_premise_is_refused_with_the_passag
     )
     assert record.decision == "refuse" and record.refusal_code == "premise_contradicted"
     assert "not recommended" in record.refusal_reason and "assumes that" in record.refusal_reason
+
+
+def test_the_answer_service_streams_stages_and_llm_text_then_returns_the_verified_record(tiny_app):
+    from clinrag.audit import AuditLog, audit_path
+    from clinrag.service import AnswerService
+
+    class StreamingGenerator(ScriptedGenerator):
+        def stream(self, request):
+            for word in self.complete(request).split(" "):
+                yield word + " "
+
+    events = []
+    drafter = LLMDrafter(StreamingGenerator(["Give at least 30 mL/kg of crystalloid within 3 hours [1]."]), tiny_app.settings.generation)
+    tiny_app.__dict__["_drafters"] = {"local": drafter}
+    record = AnswerService(tiny_app).ask("What fluid volume is given for sepsis-induced hypoperfusion?", "local",
+                                         on_event=lambda kind, text: events.append((kind, text)))
+    assert record.decision == "answer" and "30 mL/kg" in record.answer
+    tokens = "".join(text for kind, text in events if kind == "token")
+    assert "30 mL/kg" in tokens and [text for kind, text in events if kind == "stage"][-1].startswith("verifying")
+    assert AuditLog(audit_path(tiny_app.settings.index_dir)).verify().records == 1

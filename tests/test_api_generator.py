@@ -9,10 +9,9 @@ import httpx
 import pytest
 
 from clinrag.errors import APIEndpointError, ConfigError, InsecureEndpointError
+from clinrag.records import GenerationRequest, SearchResult
 from clinrag.settings import GenerationSettings
 from rag.generators import LLMDrafter, OpenAICompatibleGenerator
-from rag.protocols import GenerationRequest
-from rag.retrieval import SearchResult
 
 KEY = "sk-test-9f8e7d6c5b4a"
 REPLY = {"choices": [{"message": {"role": "assistant", "content": "Give 50000IU weekly [1]."}}]}

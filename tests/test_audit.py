@@ -220,8 +220,6 @@ def test_no_log_yet_verifies_as_empty(tmp_path, capsys):
     assert "0 record(s)" in capsys.readouterr().out
 
 
-@pytest.mark.xfail(strict=True, reason="App.ingest(rebuild=True) replaces the index folder and drops audit.jsonl with it; "
-                                       "clinrag/app.py (outside this change) must carry the log and its head file over")
 def test_rebuilding_the_index_keeps_the_audit_log(answered, tiny_corpus):
     app, record = answered
     record_answer(app.settings.index_dir, record, app.settings)

@@ -10,10 +10,10 @@ import pytest
 
 from clinrag.app import App
 from clinrag.errors import SuiteError
+from clinrag.records import AnswerRecord, SentenceRecord
 from clinrag.settings import REPO_ROOT, Settings
 from eval.runner import run_judge, run_suite
 from eval.suites import load_suite, validate_suite
-from rag.record import AnswerRecord, SentenceRecord
 from tests.conftest import unit_calibration
 from tests.fakes import HashEmbedder, LexicalReader
 

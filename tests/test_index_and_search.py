@@ -4,7 +4,6 @@ import pytest
 
 from clinrag.errors import IndexStateError, QuestionError
 from clinrag.settings import load_settings
-from ingest.lexical import LexicalIndex
 
 CONTRACT = {"chunk_id", "doc_id", "title", "section", "page_start", "page_end", "char_start", "char_end", "text",
             "score", "bm25_rank", "dense_rank"}
@@ -31,28 +30,32 @@ def test_catalog_vectors_and_bm25_stay_consistent(tiny_app, tiny_corpus):
 
 
 def test_a_write_that_fails_leaves_the_index_exactly_as_it_was(tiny_app, tmp_path, monkeypatch):
+    import ingest.index as index_module
+
     before = tiny_app.store.stats()
     docs_before = tiny_app.store.documents()
     path = tmp_path / "extra.md"
     path.write_text("# Extra\n\nVitamin D supplementation is not recommended for fall prevention.\n")
 
-    def boom(self, _path):
+    def boom(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(LexicalIndex, "save", boom)
-    with pytest.raises(OSError):
-        tiny_app.ingest([path])
+    monkeypatch.setattr(index_module, "_insert_document", boom)
+    report = tiny_app.ingest([path])
+    assert report.failed == [(str(path), "unexpected OSError: disk full")]  # named, and the batch went on
     assert tiny_app.store.stats() == before
     assert tiny_app.store.documents() == docs_before
     assert tiny_app.store.vectors.count() == before["vectors"]
+    assert tiny_app.store.verify().ok
 
 
-def test_lexical_index_is_loaded_from_disk_not_rebuilt(tiny_app, monkeypatch):
-    import ingest.index as index_module
+def test_search_loads_nothing_and_the_index_folder_holds_no_pickle(tiny_app, monkeypatch):
+    import ingest.lexical as lexical_module
 
-    tiny_app.store._lexical = None
-    monkeypatch.setattr(index_module.LexicalIndex, "fit", lambda *a, **k: pytest.fail("start-up re-tokenised"))
+    monkeypatch.setattr(lexical_module.LexicalIndex, "fit", lambda *a, **k: pytest.fail("start-up re-tokenised"))
     assert tiny_app.retriever.search("blood pressure target").results
+    root = tiny_app.settings.index_dir
+    assert not list(root.rglob("*.pkl")) and not list(root.rglob("*.pickle"))
 
 
 def test_index_built_with_other_chunk_settings_is_refused(tiny_app, tmp_path):

@@ -7,7 +7,6 @@ refused, a wrong dose is not supported, verdicts follow the evidence and are wit
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 

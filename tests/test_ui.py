@@ -10,9 +10,8 @@ from types import SimpleNamespace
 import pytest
 from markdown_it import MarkdownIt
 
-from rag.record import REFUSAL_MESSAGES, REFUSAL_NO_EVIDENCE, AnswerRecord, SentenceRecord
+from clinrag.records import REFUSAL_MESSAGES, REFUSAL_NO_EVIDENCE, AnswerRecord, SearchResult, SentenceRecord
 from rag.render import groundedness_meaning, pages_label, render_text, source_label
-from rag.retrieval import SearchResult
 from ui import render as R
 
 HOSTILE = '<script>alert(1)</script> [click](http://evil.example) ![img](http://evil.example/x.png) :red[x] $x^2$ **bold**'

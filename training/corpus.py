@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from clinrag.records import Document
 from clinrag.settings import ChunkingSettings
 from clinrag.text import split_sentences
 from ingest.chunking import chunk_document
 from ingest.loaders import load_file
-from ingest.records import Document
 
 # NGC summary sections that hold no clinical content (bibliography, provenance, legal text)
 _SKIP_SECTIONS = re.compile(

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from rag.record import AnswerRecord
+from clinrag.records import AnswerRecord
 from rag.render import (
     cited_numbers,
     closest_passages,
@@ -26,7 +26,7 @@ from rag.render import (
     support_level,
     verdict_label,
 )
-from rag.retrieval import SearchResult
+from clinrag.records import SearchResult
 
 NOTICE = "Demonstration corpus — not clinical advice."
 LIBRARY_NOTICE = (

@@ -1,11 +1,13 @@
-"""The narrow seams between the pipeline and its models. Implementations are injected."""
+"""The narrow seams between the pipeline and its parts. Implementations are injected by the composition root
+(``clinrag/app.py``); tests inject deterministic fakes (``tests/fakes.py``). Imports only the records."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
+
+from clinrag.records import Draft, GenerationRequest, SearchResponse, SearchResult
 
 
 @runtime_checkable
@@ -20,17 +22,6 @@ class Embedder(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class GenerationRequest:
-    """A prompt for a ``Generator``. ``question`` is the clinician's text exactly as it appears inside ``user``: a
-    generator that sends the prompt off the machine redacts that part only, never the guideline passages around it
-    (None: the caller did not say, so the whole ``user`` text is treated as the question)."""
-
-    system: str
-    user: str
-    max_tokens: int
-    seed: int
-    question: str | None = None
 
 
 @runtime_checkable
@@ -73,4 +64,48 @@ class Reader(Protocol):
 
     def verdict(self, question: str, evidence: Sequence[str]) -> np.ndarray:
         """Rows of P(yes), P(no), P(not stated), one per piece of evidence."""
+        ...
+
+
+class LexicalRanking(Protocol):
+    def top(self, query_terms: Sequence[str], k: int) -> list[tuple[str, float]]:
+        ...
+
+
+@runtime_checkable
+class ChunkStore(Protocol):
+    """What retrieval needs from an index (``ingest.index.IndexStore`` implements it)."""
+
+    def lexical(self) -> LexicalRanking:
+        ...
+
+    def dense(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        ...
+
+    def chunks(self, chunk_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ...
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    def search(self, query: str, k: int | None = None, mode: str = "fused") -> SearchResponse:
+        ...
+
+
+@runtime_checkable
+class Drafter(Protocol):
+    name: str
+
+    def draft(self, question: str, evidence: Sequence[SearchResult], on_token: Callable[[str], None] | None = None) -> Draft:
+        """``on_token``, when given, receives drafted text as it is written (LLM drafters stream it)."""
+        ...
+
+
+@runtime_checkable
+class Verifier(Protocol):
+    def check_many(self, pairs: Sequence[tuple[str, str]]) -> list[Any]:
+        """One support check (``rag.verify.SupportCheck``) per (claim, passage) pair."""
+        ...
+
+    def support(self, claim: str, passage: str) -> float:
         ...
