@@ -165,7 +165,7 @@ def cited_doc_ids(record: Any) -> set[str]:
 
 
 def assess(case: HostileCase, record: Any) -> Assessment:
-    """Check one answer record (``rag.record.AnswerRecord``) against its case; ``problems`` says what failed."""
+    """Check one answer record (``clinrag.records.AnswerRecord``) against its case; ``problems`` says what failed."""
     shown_answer = [record.answer or ""] + [s.text for s in record.sentences]
     shown_all = shown_answer + [record.refusal_reason or ""] + list(record.warnings or [])
     result = Assessment(case, record.decision)

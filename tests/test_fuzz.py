@@ -11,8 +11,10 @@ Profiles: ``fast`` (default, 60 examples a target) and ``long`` (2,000), selecte
 Real bugs found in code this suite does not own are pinned by ``test_known_bug_*`` tests marked
 ``xfail(strict=True)`` with the minimal failing input; the fuzz targets recognise exactly those failures (by
 exception type and where it comes from) and count them as ``known:<id>`` instead of failing again, so the targets
-keep looking for new bugs. When a bug is fixed its strict xfail turns into a failure: delete the test and its
-``KNOWN_BUGS`` entry then.
+keep looking for new bugs. When a bug is fixed its strict xfail turns into a failure: turn the test into a
+regression test and delete its ``KNOWN_BUGS`` entry then (as was done for the loader bugs that the neutralising
+ingest fixed: undecodable UTF-16, deep or blank front matter, escaped lone surrogates, the quadratic heading pattern
+and YAML alias bombs).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from clinrag.quantities import missing_numbers
 from clinrag.settings import ChunkingSettings, Settings, load_settings, read_settings_file
 from ingest.chunking import SECTION_SEPARATOR, chunk_document
 from ingest.loaders import decode_text, parse_jsonl, parse_markdown, parse_plain_text
-from ingest.records import Document, Page, Section
+from clinrag.records import Document, Page, Section
 from rag.focus import FocusedQuestion, focus_question
 from rag.generators import is_yes_no_question
 from rag.premise import question_premise
@@ -56,33 +58,21 @@ OK = "ok"
 
 # ----------------------------------------------------------------------------- known bugs (code this suite does not own)
 KNOWN_BUGS = {
-    "decode-utf16": "ingest.loaders.decode_text: BOM-marked UTF-16 that does not decode (odd length, unpaired surrogate) "
-                    "raises UnicodeDecodeError instead of EncodingError; minimal input b'\\xff\\xfe\\x00'",
     "front-matter-yaml": "ingest.loaders.parse_markdown: front matter whose YAML constructor fails (a date such as "
-                         "2023-13-45, !!int 'x') or nests too deep raises ValueError/RecursionError instead of "
-                         "CorruptFileError; minimal input '---\\na: 2023-13-45\\n---\\nx'",
-    "escaped-surrogates": "ingest.loaders.parse_jsonl and parse_markdown: an escaped lone surrogate (JSON \"\\ud800\", "
-                          "or a double-quoted YAML \"\\ud800\" in front matter) reaches the Document, which cannot be "
-                          "stored as UTF-8 and crashes chunk ids; minimal inputs '{\"doc_id\": \"a\", \"text\": "
-                          "\"\\\\ud800\"}' and '---\\ndoc_id: \"\\\\ud800\"\\n---\\nx'",
-    "chunk-surrogates": "ingest.chunking.chunk_document: a lone surrogate in the text raises UnicodeEncodeError in "
-                        "Chunk.make_id; minimal input Document(text='\\ud800')",
-    "markdown-blank-doc-id": "ingest.loaders.parse_markdown: a whitespace-only doc_id in front matter (doc_id: \" \") "
-                             "becomes the document's id (parse_jsonl refuses one); minimal input "
-                             "'---\\ndoc_id: \" \"\\n---\\nx'",
+                         "2023-13-45, !!int 'x', !!float 'abc') raises ValueError instead of CorruptFileError; "
+                         "minimal input '---\\na: 2023-13-45\\n---\\nx'",
+    "chunk-surrogates": "ingest.chunking.chunk_document: a lone surrogate in a Document's text raises UnicodeEncodeError "
+                        "in Chunk.make_id (the loaders no longer let one through, so only a Document built in code hits "
+                        "it); minimal input Document(text='\\ud800')",
     "settings-encoding": "clinrag.settings.read_settings_file: a settings file that is not UTF-8 raises "
                          "UnicodeDecodeError instead of ConfigError; minimal input b'\\x80' in settings.toml",
+    "settings-yaml": "clinrag.settings.read_settings_file: YAML whose constructor fails (a: 2023-13-45, !!int 'x') or "
+                     "nests too deep ('[' * 5000) raises ValueError/RecursionError instead of ConfigError; minimal "
+                     "input 'a: 2023-13-45' in settings.yaml",
     "settings-keys": "clinrag.settings.load_settings: a settings file whose top-level keys are not strings (YAML 1.1 "
                      "reads 'on:', 'yes:', 'true:', '1:' and 'null:' as non-strings) raises TypeError ('keywords must be "
                      "strings') instead of ConfigError; minimal input '1: 0' in settings.yaml",
-    "settings-yaml": "clinrag.settings.read_settings_file: YAML whose constructor fails (a: 2023-13-45, !!int 'x') or "
-                     "nests too deep raises ValueError/RecursionError instead of ConfigError; minimal input "
-                     "'a: 2023-13-45' in settings.yaml",
 }
-
-
-class _Known(Exception):
-    """Raised by a check for a recognised known bug when it is not tolerated."""
 
 
 def _from_yaml(exc: BaseException) -> bool:
@@ -267,16 +257,12 @@ def settings_files(draw) -> tuple[str, bytes]:
 
 
 # ----------------------------------------------------------------------------- checks: loaders
-def check_decode_text(data: bytes, tolerate: bool = True) -> str:
+def check_decode_text(data: bytes) -> str:
     try:
         text = decode_text(PATH, data)
     except ClinragError as exc:
         assert isinstance(exc, IngestError)
         return _rejected(exc, str(PATH))
-    except UnicodeDecodeError as exc:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return _known("decode-utf16", exc, tolerate)
-        raise
     assert text.strip(), "decode_text returned blank text instead of EmptyDocumentError"
     assert "\r" not in text and "\x00" not in text and "\x1b" not in text, "line ends or control characters survived"
     return OK
@@ -300,14 +286,12 @@ def check_parse_markdown(text: str, tolerate: bool = True) -> str:
         document = parse_markdown(PATH, text, SHA)
     except ClinragError as exc:
         return _rejected(exc, str(PATH))
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         if _from_yaml(exc):
             return _known("front-matter-yaml", exc, tolerate)
         raise
-    if not document.doc_id.strip():
-        return _known("markdown-blank-doc-id", AssertionError(f"blank doc_id {document.doc_id!r}"), tolerate)
-    if _storable(text) and not _storable_document(document):
-        return _known("escaped-surrogates", AssertionError(f"unstorable text in {document.doc_id!r}"), tolerate)
+    if _storable(text):  # (a raw surrogate in the input cannot come from a decoded file)
+        assert _storable_document(document), f"escaped lone surrogate reached {document.doc_id!r}"
     _check_document(document, text)
     return OK
 
@@ -322,7 +306,7 @@ def check_parse_plain_text(text: str) -> str:
     return OK
 
 
-def check_parse_jsonl(text: str, tolerate: bool = True) -> str:
+def check_parse_jsonl(text: str) -> str:
     try:
         documents_ = parse_jsonl(PATH, text)
     except ClinragError as exc:
@@ -330,8 +314,7 @@ def check_parse_jsonl(text: str, tolerate: bool = True) -> str:
     assert documents_, "parse_jsonl returned no documents instead of EmptyDocumentError"
     assert len({d.doc_id for d in documents_}) == len(documents_), "repeated doc_ids in one file"
     for document in documents_:
-        if not _storable_document(document):
-            return _known("escaped-surrogates", AssertionError(f"unstorable text in {document.doc_id!r}"), tolerate)
+        assert _storable_document(document), f"escaped lone surrogate reached {document.doc_id!r}"
         _check_document(document)
     return OK
 
@@ -511,33 +494,35 @@ def test_rejections_name_the_input():
     assert check_settings_file((".toml", b"[retrieval]\nk = 0")) == "rejected:ConfigError"
 
 
-# ----------------------------------------------------------------------------- the known bugs, pinned
-@pytest.mark.xfail(strict=True, raises=UnicodeDecodeError, reason=KNOWN_BUGS["decode-utf16"])
-def test_known_bug_decode_text_undecodable_utf16_is_not_an_encoding_error():
-    check_decode_text(b"\xff\xfe\x00", tolerate=False)
+# ----------------------------------------------------------------------------- found by fuzzing, fixed since: regressions
+@pytest.mark.parametrize("data", [b"\xff\xfe\x00", b"\xff\xfe\x00\xd8", b"\xfe\xff\xd8\x00"])
+def test_undecodable_utf16_is_an_encoding_error(data):
+    assert check_decode_text(data) == "rejected:EncodingError"
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, RecursionError), reason=KNOWN_BUGS["front-matter-yaml"])
-@pytest.mark.parametrize("front", ["a: 2023-13-45", "a: !!int 'x'", "a: " + "[" * 2000])
-def test_known_bug_front_matter_yaml_errors_escape_as_non_ingest_errors(front):
-    check_parse_markdown(f"---\n{front}\n---\nx", tolerate=False)
+def test_front_matter_nested_too_deep_is_a_corrupt_file():
+    assert check_parse_markdown("---\na: " + "[" * 2000 + "\n---\nx", tolerate=False) == "rejected:CorruptFileError"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_BUGS["markdown-blank-doc-id"])
 @pytest.mark.parametrize("doc_id", ['" "', '"\\n"'])
-def test_known_bug_parse_markdown_accepts_a_blank_doc_id(doc_id):
-    check_parse_markdown(f"---\ndoc_id: {doc_id}\n---\nx", tolerate=False)
+def test_a_blank_front_matter_doc_id_is_not_an_id(doc_id):
+    # refused, or replaced by one derived from the file name; never a blank id (checked by _check_document)
+    assert check_parse_markdown(f"---\ndoc_id: {doc_id}\n---\nx", tolerate=False) in {OK, "rejected:CorruptFileError"}
 
 
-@pytest.mark.xfail(strict=True, raises=_Known, reason=KNOWN_BUGS["escaped-surrogates"])
 @pytest.mark.parametrize("check,text", [
     (check_parse_jsonl, '{"doc_id": "a", "text": "\\ud800"}'),
     (check_parse_markdown, '---\ndoc_id: "\\ud800"\n---\nx'),
 ], ids=["jsonl", "markdown"])
-def test_known_bug_escaped_lone_surrogates_reach_documents(check, text):
-    outcome = check(text)
-    if outcome.startswith("known:"):
-        raise _Known(outcome)
+def test_escaped_lone_surrogates_never_reach_a_document(check, text):
+    assert check(text) in {OK, "rejected:EncodingError", "rejected:CorruptFileError"}
+
+
+# ----------------------------------------------------------------------------- the known bugs, pinned
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=KNOWN_BUGS["front-matter-yaml"])
+@pytest.mark.parametrize("front", ["a: 2023-13-45", "a: !!int 'x'", "a: !!float 'abc'"])
+def test_known_bug_front_matter_yaml_errors_escape_as_non_ingest_errors(front):
+    check_parse_markdown(f"---\n{front}\n---\nx", tolerate=False)
 
 
 @pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason=KNOWN_BUGS["chunk-surrogates"])
@@ -562,7 +547,8 @@ def test_known_bug_settings_with_non_string_keys_are_not_a_config_error(text):
     check_settings_file((".yaml", text), tolerate=False)
 
 
-# Hostile inputs too structured for random generation to reach, pinned with their minimal form.
+# ----------------------------------------------------------------------------- hostile inputs too structured for random
+# generation to reach (found by reading the loaders, fixed since): regressions with their minimal form
 class _Timeout(Exception):
     pass
 
@@ -581,25 +567,19 @@ def _within(seconds: int, call: Callable[[], Any]) -> Any:
         signal.signal(signal.SIGALRM, previous)
 
 
-@pytest.mark.xfail(strict=True, raises=_Timeout, reason=(
-    "ingest.loaders._HEADING ('^(#{1,6})[ \\t]+(.+?)[ \\t#]*$') backtracks quadratically on a long line of '# ' that "
-    "does not end in '#' or space: '# ' * 20000 + 'x' takes minutes (8,000 repeats: about 2 s); a hostile .md file "
-    "stalls ingestion. Minimal input: '# ' + '# ' * n + 'x'"))
-def test_known_bug_a_long_heading_like_line_parses_in_linear_time():
-    _within(3, lambda: parse_markdown(PATH, "# " + "# " * 20000 + "x\n\nbody", SHA))
+def test_a_long_heading_like_line_parses_in_linear_time():
+    """A line of '# ' * n + 'x' made the heading pattern backtrack quadratically (20,000 repeats: minutes)."""
+    _within(5, lambda: parse_markdown(PATH, "# " + "# " * 20000 + "x\n\nbody", SHA))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "ingest.loaders._plain expands YAML aliases: a front matter of about 200 bytes (5 nested 10-fold aliases) becomes 580 KB "
-    "of metadata (9 levels: gigabytes), so an 'alias bomb' exhausts memory at ingest. Minimal input: "
-    "'a: &a [x,x]' then 'b: &b [*a,*a]' ... in front matter"))
-def test_known_bug_front_matter_alias_bombs_are_refused_or_kept_small():
+def test_front_matter_alias_bombs_are_refused_or_kept_small():
+    """Five nested 10-fold YAML aliases (about 200 bytes) used to expand into 580 KB of metadata (nine: gigabytes)."""
     levels = ["a: &a [x,x,x,x,x,x,x,x,x,x]"] + [
         f"{b}: &{b} [{', '.join(['*' + a] * 10)}]" for a, b in zip("abcd", "bcde")
     ]
     text = "---\n" + "\n".join(levels) + "\n---\nbody"
     try:
-        document = parse_markdown(PATH, text, SHA)
+        document = _within(5, lambda: parse_markdown(PATH, text, SHA))
     except ClinragError:
         return
     size = len(json.dumps(document.metadata))

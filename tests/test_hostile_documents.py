@@ -158,12 +158,6 @@ def test_a_doc_id_claimed_in_the_same_batch_keeps_the_official_document(fake_hos
         f"{report.to_dict()['failed']}")
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="ingest/pipeline.py on main keys a document by doc_id and sha256 only, so a later file claiming an official "
-           "doc_id 'updates' it silently (minimal input: ingest corpora/demo/aspirin-uspstf-2022.md, then any .md with "
-           "doc_id: aspirin-uspstf-2022); helper/ingest refuses such a claim. Remove this mark once that is merged.",
-)
 @pytest.mark.parametrize("case", [_case_param(c) for c in CLAIMS])
 def test_a_doc_id_claimed_by_a_later_ingest_does_not_silently_replace_the_official_document(tmp_path, case):
     app = App(load_settings(index_dir=tmp_path / "index"), embedder=HashEmbedder())
@@ -179,6 +173,7 @@ def test_a_doc_id_claimed_by_a_later_ingest_does_not_silently_replace_the_offici
     assert (after["sha256"], after["source_path"]) == (before["sha256"], before["source_path"]), (
         f"{case.file} replaced {case.official_doc_id} in a later ingest (report: {later.to_dict()})")
     assert case.official_doc_id not in later.updated + later.added
+    assert case.file in _failed_paths(later), f"{case.file} was neither ingested nor reported as failed: {later.to_dict()}"
 
 
 def _doc_id_of(path: Path) -> str:
@@ -188,9 +183,9 @@ def _doc_id_of(path: Path) -> str:
     return _front_matter(source)["doc_id"] if source.exists() else path.stem
 
 
-# Instruction text disguised letter by letter: helper/ingest's ingest/sanitize.py (at c0ac5ae) matches its instruction
-# patterns on the text as written, without folding look-alike letters or joining spaced-out ones, so these six are
-# not flagged there. Strict: when detection learns them, the XPASS says to drop this mark.
+# Instruction text disguised letter by letter: ingest/sanitize.py matches its instruction patterns on the text as
+# written, without folding look-alike letters or joining spaced-out ones, so these six are not flagged. Strict: when
+# detection learns them, the XPASS says to drop this mark.
 _FLAG_GAPS = {
     "homoglyph": "ingest/sanitize.py does not fold Cyrillic look-alike letters before matching instruction-like text",
     "spaced_out": "ingest/sanitize.py does not join spaced-out letters ('I g n o r e ...') before matching instruction-like text",
@@ -211,14 +206,12 @@ def test_most_trick_documents_must_be_flagged():
 def test_ingest_flags_each_trick_document(fake_hostile_app, case):
     """A document with hidden text or text addressed to AI models (``must_flag`` in the manifest) is flagged.
 
-    Expects each catalog document row (``app.store.documents()``) to carry ``flags``, a list of flag names such as
-    ``instruction_like``, ``forged_marker``, ``invisible_unicode`` or ``hidden_html`` (ingest/sanitize.py, being added
-    on helper/ingest), and ``report.to_dict()["flagged"]`` to name the document.
+    Reads the ``flags`` of each catalog document row (``app.store.documents()``), a list of flag names such as
+    ``instruction_like``, ``forged_marker``, ``invisible_unicode`` or ``hidden_html`` (ingest/sanitize.py), and
+    ``report.to_dict()["flagged"]``, which must name the document.
     """
     app, report = fake_hostile_app
     documents = app.store.documents()
-    if not any("flags" in d for d in documents):
-        pytest.xfail("the catalog has no `flags` field yet (neutralising ingest is being added concurrently)")
     row = next((d for d in documents if Path(d["source_path"]).name == case.file), None)
     assert row is not None, f"{case.file} is not in the catalog"
     assert row.get("flags"), f"{case.file} ({case.technique}) was ingested without flags"
