@@ -83,7 +83,8 @@ class Chunk:
 
     @staticmethod
     def make_id(doc_id: str, char_start: int, char_end: int, text: str) -> str:
-        digest = hashlib.sha256(f"{doc_id}\x1f{char_start}\x1f{char_end}\x1f{text}".encode()).hexdigest()
+        key = f"{doc_id}\x1f{char_start}\x1f{char_end}\x1f{text}"
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()  # any str, even a lone surrogate
         return f"{doc_id[:40]}:{digest[:16]}"
 
 

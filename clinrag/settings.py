@@ -250,14 +250,30 @@ class _FileSource(PydanticBaseSettingsSource):
 def read_settings_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"settings file {path} does not exist (set CLINRAG_SETTINGS_FILE to a TOML or YAML file)")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"settings file {path} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
     try:
         data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"settings file {path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from exc
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        kind = path.suffix.lstrip(".").upper() or "YAML"
+        raise ConfigError(f"settings file {path} is not valid {kind}: {str(exc)[:300]}; fix the file or remove it") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"settings file {path} must hold a mapping of settings, found {type(data).__name__}")
+    _check_keys(path, data)
     return data
+
+
+def _check_keys(path: Path, data: dict, where: str = "") -> None:
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise ConfigError(
+                f"settings file {path} has a key that is not a name: {key!r}{' under ' + where if where else ''} (YAML reads "
+                "on/off/yes/no and numbers as values); quote the key or use a setting name from clinrag/settings.py"
+            )
+        if isinstance(value, dict):
+            _check_keys(path, value, f"{where}.{key}" if where else key)
 
 
 def load_settings(settings_file: Path | None = None, **overrides: Any) -> Settings:

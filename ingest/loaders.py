@@ -303,7 +303,7 @@ def _safe_yaml(path: Path, block: str) -> Any:
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
         return yaml.safe_load(block)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:  # PyYAML raises ValueError on 2023-13-45
         raise CorruptFileError(
             display_path(path), f"front matter is not valid YAML: {inline(str(exc), 300)}", "fix the block between the --- lines"
         ) from exc
