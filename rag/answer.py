@@ -163,7 +163,8 @@ class Answerer:
             verdict=verdict,
             answerability=round(answerability, 4),
             dropped_sentences=dropped,
-            warnings=version_warnings(ordered, cited) + ([conflict] if conflict else []),
+            warnings=version_warnings(ordered, cited) + ([conflict] if conflict else [])
+            + _source_disagreement(draft, shown, kept),
             generator=self.drafter.name,
             signals=_rounded(g_features),
             focused_question=query if query != question else None,
@@ -309,6 +310,16 @@ def _disagreement(kept: Sequence[SentenceRecord], probabilities: np.ndarray, sho
 
     return (f"The cited passages disagree on this question: {name(yes[0])} reads as yes, {name(no[0])} as no; "
             "no verdict is given. Check both sources.")
+
+
+def _source_disagreement(draft, shown: Sequence[SearchResult], kept: Sequence[SentenceRecord]) -> list[str]:
+    """The drafter found two current documents that contradict each other on the point asked: say so."""
+    found = draft.extra.get("disagreement")
+    if not found:
+        return []
+    names = [f"[{m}] {shown[m - 1].title} ({shown[m - 1].version or shown[m - 1].date or 'undated'})" for m in found["markers"]]
+    return [f"The loaded guidelines disagree on this point: {names[0]} and {names[1]} say different things. "
+            "Both are quoted; check which applies."]
 
 
 def _has_content(text: str, n_evidence: int) -> bool:

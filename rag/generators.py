@@ -112,22 +112,45 @@ class ExtractiveDrafter:
         scored.sort(key=lambda t: (-t[0], t[1], t[2]))
         best = scored[0]
         chosen = [best]
+        disagreement = self._disagreement(best, scored, evidence)
+        if disagreement is not None:
+            chosen.append(disagreement["other"])
         for item in scored[1:]:
             if len(chosen) >= self.settings.extractive_max_sentences:
                 break
+            if item in chosen:
+                continue
             if item[4] >= 0.5 and item[0] >= best[0] - self.margin and not any(_similar(item[3], c[3]) for c in chosen):
                 chosen.append(item)
         chosen.sort(key=lambda t: (t[1], t[2]))
         text = " ".join(f"{_as_sentence(s)} [{n}]" for _, n, _, s, _ in chosen)
-        return Draft(
-            text,
-            model=self.name,
-            extra={
-                "selection_score": round(best[0], 4),
-                "sentence_relevance": [round(c[4], 4) for c in chosen],
-                "best_sentence_relevance": round(best[4], 4),
-            },
-        )
+        extra = {
+            "selection_score": round(best[0], 4),
+            "sentence_relevance": [round(c[4], 4) for c in chosen],
+            "best_sentence_relevance": round(best[4], 4),
+        }
+        if disagreement is not None:
+            extra["disagreement"] = {"markers": disagreement["markers"], "p_contradicted": disagreement["p"]}
+        return Draft(text, model=self.name, extra=extra)
+
+    def _disagreement(self, best, scored, evidence: Sequence[SearchResult]):
+        """The best relevant sentence of another current document that contradicts the best sentence (either way
+        round), or None. Documents of one issuer and version count as one source."""
+        def source(n: int) -> tuple[str, str]:
+            return evidence[n - 1].doc_id, evidence[n - 1].status
+
+        rivals = [item for item in scored[1:8] if item[4] >= 0.5 and source(item[1])[0] != source(best[1])[0]
+                  and evidence[item[1] - 1].status != "superseded"][:2]
+        if not rivals:
+            return None
+        claims = [r[3] for r in rivals] + [best[3]] * len(rivals)
+        premises = [best[3]] * len(rivals) + [r[3] for r in rivals]
+        probabilities = self.reader.support_pairs(claims, premises)
+        for i, rival in enumerate(rivals):
+            p = max(float(probabilities[i][1]), float(probabilities[i + len(rivals)][1]))
+            if p >= 0.5:
+                return {"other": rival, "markers": [best[1], rival[1]], "p": round(p, 4)}
+        return None
 
 
 _META_SECTION = re.compile(r"\b(scope|introduction|purpose|about|background|overview|what changed|changes since)\b", re.I)

@@ -198,3 +198,15 @@ def test_the_answer_service_streams_stages_and_llm_text_then_returns_the_verifie
     tokens = "".join(text for kind, text in events if kind == "token")
     assert "30 mL/kg" in tokens and [text for kind, text in events if kind == "stage"][-1].startswith("verifying")
     assert AuditLog(audit_path(tiny_app.settings.index_dir)).verify().records == 1
+
+
+def test_two_current_documents_that_disagree_are_both_quoted_with_a_warning(tiny_app, tmp_path):
+    (tmp_path / "a.md").write_text("---\ndoc_id: aspirin-a\ntitle: Aspirin A\nversion: '2022'\n---\n# Aspirin A\n\n"
+                                   "Daily aspirin is recommended for primary prevention in adults over 60 years.\n")
+    (tmp_path / "b.md").write_text("---\ndoc_id: aspirin-b\ntitle: Aspirin B\nversion: '2023'\n---\n# Aspirin B\n\n"
+                                   "Daily aspirin is not recommended for primary prevention in adults over 60 years.\n")
+    assert tiny_app.ingest([tmp_path]).ok
+    record = tiny_app.answerer("extractive").ask("What about daily aspirin for primary prevention in adults over 60 years?")
+    assert record.decision == "answer"
+    assert {c.split(":")[0] for s in record.sentences for c in s.citations} == {"aspirin-a", "aspirin-b"}
+    assert any("disagree" in w for w in record.warnings)
