@@ -33,3 +33,37 @@ def test_invalid_values_are_reported_with_the_field(monkeypatch):
 def test_missing_settings_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.yaml")
+
+
+def test_unit_tests_cannot_reach_the_network():
+    import socket
+
+    import pytest
+
+    with pytest.raises(OSError, match="network"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
+
+
+def test_settings_files_are_read_without_touching_the_environment(tmp_path, monkeypatch):
+    import os
+
+    from clinrag.settings import load_settings
+
+    monkeypatch.delenv("CLINRAG_SETTINGS_FILE", raising=False)
+    path = tmp_path / "s.toml"
+    path.write_text("[retrieval]\nk = 11\n")
+    before = dict(os.environ)
+    assert load_settings(path).retrieval.k == 11
+    assert dict(os.environ) == before and load_settings().retrieval.k != 11
+
+
+def test_data_dir_moves_every_folder_and_the_api_key_is_secret(tmp_path, monkeypatch):
+    from clinrag.settings import load_settings
+
+    monkeypatch.setenv("CLINRAG_API_KEY", "sk-secret")
+    s = load_settings(data_dir=tmp_path)
+    assert {s.index_dir, s.eval_dir, s.eval_index_dir, s.model_cache_dir, s.upload_dir} == {
+        tmp_path / "index", tmp_path / "eval", tmp_path / "eval-index", tmp_path / "models", tmp_path / "uploads"}
+    assert "sk-secret" not in repr(s) and "sk-secret" not in str(s.model_dump())
+    assert s.api_key.get_secret_value() == "sk-secret"
+    assert s.fingerprint() == load_settings(data_dir=tmp_path / "other").fingerprint()

@@ -1,0 +1,1 @@
+"""Model weights the project trains and ships (package data, so an installed clinrag finds them too)."""
