@@ -20,7 +20,7 @@ import numpy as np
 
 from clinrag.app import App
 from clinrag.settings import load_settings
-from eval.runner import ensure_index
+from eval.index_cache import ensure_index
 from eval.suites import load_suite
 
 

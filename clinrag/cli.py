@@ -46,14 +46,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _common(p)
 
-    p = sub.add_parser("eval", help="run an evaluation suite (--suite) or score the verifier on a judge set (--judge)")
+    p = sub.add_parser(
+        "eval",
+        help="run an evaluation suite (--suite) or score the verifier on a judge set (--judge)",
+        description=(
+            "Evaluate the pipeline on a suite folder (suite.json + questions.jsonl, see ../shared/data/README.md) or the "
+            "verifier on a judge set. A suite's index is built once and cached under the setting eval_index_dir "
+            "(default <data_dir>/eval-index; $CLINRAG_EVAL_INDEX_DIR or $CLINRAG_EVAL_INDEX_ROOT), keyed by the corpus "
+            "files' hashes, the excluded ids and the index settings. Reports go to --out (default <data_dir>/eval/"
+            "<suite>-<generator>): report.json, report.md, records.jsonl and PNG plots."
+        ),
+    )
     target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--suite", type=Path)
-    target.add_argument("--judge", type=Path)
-    p.add_argument("--out", type=Path, default=None)
-    p.add_argument("--limit", type=int, default=None)
-    p.add_argument("--generator", choices=["extractive", "local", "api"], default=None)
-    p.add_argument("--seed", type=int, default=0)
+    target.add_argument("--suite", type=Path, help="suite folder to run")
+    target.add_argument("--judge", type=Path, help="judge set (JSONL of premise, hypothesis, label) to score the verifier on")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default <data_dir>/eval/<suite>-<generator>)")
+    p.add_argument("--limit", type=int, default=None,
+                   help="run a sample of N questions, stratified by expected behaviour (answer/refuse) in proportion, "
+                        "drawn with --seed, file order kept (judge sets: stratified by label)")
+    p.add_argument("--generator", choices=["extractive", "local", "api"], default=None,
+                   help="drafter for the answers (default: the setting generation.generator)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the --limit sample")
     _common(p)
 
     p = sub.add_parser("train-reader", help="train the clinical reader (cross-encoder) from ../shared/data; hours on 2 cores",

@@ -46,7 +46,7 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     # what ingestion neutralised or flagged in ``text`` (hidden text, forged markers, instruction-like prose),
     # and the flags of the whole document (these plus any found in the title or metadata)
-    findings: tuple[Finding, ...] = field(default=(), compare=False, hash=False)
+    findings: tuple[Any, ...] = field(default=(), compare=False, hash=False)  # ingest.sanitize.Finding records
     flags: tuple[str, ...] = ()
     # the file it came from as an absolute path (``#doc_id`` added for a JSONL record), exactly as on disk;
     # ``source_path`` is the printable form for people. Decides who owns the doc_id.
@@ -128,7 +128,6 @@ class SearchResponse:
     results: list[SearchResult]
     top_bm25: float = 0.0
     top_dense: float = 0.0
-    timings_s: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "results": [r.to_dict() for r in self.results]}
@@ -155,8 +154,6 @@ class Draft:
     text: str
     cannot_answer: bool = False
     model: str = ""
-    prompt_chars: int = 0
-    raw: str = ""
     extra: dict = field(default_factory=dict)
 
 

@@ -41,7 +41,7 @@ DEFAULT_INDEX_DIR = DEFAULT_DATA_DIR / "index"
 DEFAULT_READER_DIR = Path(__file__).resolve().parent.parent / "models" / "clinical-reader"
 _SETTINGS_FILE: ContextVar[Path | None] = ContextVar("clinrag_settings_file", default=None)
 # sha256 of the shipped models/clinical-reader/reader.safetensors (printed by `clinrag train-reader`)
-READER_SHA256 = ""
+READER_SHA256 = "1edbe0b1f3ce2fe722d821d23d556c3a6c7f29b35b17302a4017db38c115dc3f"
 
 
 class _Section(BaseModel):

@@ -233,10 +233,10 @@ class LLMDrafter:
         else:
             raw = self.generator.complete(request).strip()
         if prompts.CANNOT_ANSWER in raw or not raw:
-            return Draft("", cannot_answer=True, model=self.name, prompt_chars=len(user), raw=raw)
+            return Draft("", cannot_answer=True, model=self.name, extra={"raw": raw[:500]})
         text, model_verdict = _split_verdict(raw)
         # the model's own "Yes."/"No." is recorded but never shown: the reader decides verdicts (rag/verdict.py)
-        return Draft(text, model=self.name, prompt_chars=len(user), raw=raw, extra={"model_verdict": model_verdict})
+        return Draft(text, model=self.name, extra={"model_verdict": model_verdict})
 
 
 def focus(text: str, question: str, budget: int) -> str:

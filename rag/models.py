@@ -164,11 +164,3 @@ def load_llama(model: str, n_ctx: int, n_threads: int, seed: int, cache_dir: Pat
         )
     atexit.register(llama.close)  # free native memory before interpreter teardown (else llama.cpp's __del__ errors)
     return llama
-
-
-def llama_available() -> bool:
-    try:
-        importlib.import_module("llama_cpp")
-    except ImportError:
-        return False
-    return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from clinrag.errors import QuestionError
@@ -39,11 +38,8 @@ class HybridRetriever:
         query = clean_question(query)
         k = k or self.settings.k
         s = self.settings
-        t0 = time.perf_counter()
         lexical = self.store.lexical().top(content_terms(query), s.k_lexical) if mode != "dense" else []
-        t1 = time.perf_counter()
         dense = self.store.dense(self.embedder.embed_query(query), s.k_dense) if mode != "bm25" else []
-        t2 = time.perf_counter()
         rows = self.store.chunks([cid for cid, _ in lexical] + [cid for cid, _ in dense])
         lexical = [(cid, sc) for cid, sc in lexical if cid in rows]
         dense = [(cid, sc) for cid, sc in dense if cid in rows]  # vectors the catalog does not know are ignored
@@ -72,7 +68,6 @@ class HybridRetriever:
             results=results,
             top_bm25=lexical[0][1] if lexical else 0.0,
             top_dense=dense[0][1] if dense else 0.0,
-            timings_s={"bm25": t1 - t0, "dense": t2 - t1, "fuse": time.perf_counter() - t2},
         )
 
 

@@ -35,8 +35,8 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from clinrag.app import App
 from clinrag.settings import REPO_ROOT, PolicySettings, load_settings
+from eval.index_cache import ensure_index
 from eval.metrics import ece
-from eval.runner import ensure_index
 from eval.scoring import is_false_premise, score_question
 from eval.suites import load_suite
 from rag.calibration import (

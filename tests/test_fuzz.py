@@ -34,10 +34,10 @@ from hypothesis import strategies as st
 
 from clinrag.errors import ClinragError, ConfigError, IngestError, QuestionError
 from clinrag.quantities import missing_numbers
+from clinrag.records import Document, Page, Section
 from clinrag.settings import ChunkingSettings, Settings, load_settings, read_settings_file
 from ingest.chunking import SECTION_SEPARATOR, chunk_document
 from ingest.loaders import decode_text, parse_jsonl, parse_markdown, parse_plain_text
-from clinrag.records import Document, Page, Section
 from rag.focus import FocusedQuestion, focus_question
 from rag.generators import is_yes_no_question
 from rag.premise import question_premise
