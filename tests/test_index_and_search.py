@@ -122,3 +122,24 @@ def test_rebuild_swaps_in_a_fresh_index_only_when_something_was_ingested(tiny_ap
     report = tiny_app.ingest([tiny_corpus / "sepsis.md"], rebuild=True)
     assert report.added == ["sepsis-demo-2021"]
     assert [d["doc_id"] for d in tiny_app.store.documents()] == ["sepsis-demo-2021"]
+
+
+def test_langchain_adapter_composes_in_a_runnable_chain(tiny_app):
+    """The retriever as one step of an LCEL chain: question -> documents -> a numbered context with citations."""
+    from langchain_core.runnables import RunnableLambda, RunnablePassthrough
+
+    from rag.langchain_adapter import ClinragLangChainRetriever
+
+    def numbered(docs) -> str:
+        return "\n".join(
+            f"[{n}] {d.metadata['title']} ({d.metadata['version']}): {d.page_content}" for n, d in enumerate(docs, start=1)
+        )
+
+    retriever = ClinragLangChainRetriever(retriever=tiny_app.retriever, k=2)
+    chain = {"context": retriever | RunnableLambda(numbered), "question": RunnablePassthrough()} | RunnableLambda(
+        lambda parts: f"Question: {parts['question']}\n{parts['context']}"
+    )
+    prompt = chain.invoke("What is the blood pressure target for most adults with hypertension?")
+    assert prompt.startswith("Question: What is the blood pressure target")
+    assert "[1] Hypertension demo guideline (2023): " in prompt and "130/80" in prompt
+    assert [p.count("\n[") for p in chain.batch(["sepsis antimicrobials timing", "asthma inhaler"])] == [2, 2]

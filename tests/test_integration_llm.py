@@ -33,10 +33,10 @@ def test_local_generator_answers_with_verified_citations_deterministically(demo_
     assert first.generator == "local:qwen2.5-coder-0.5b"
     strip = lambda r: {k: v for k, v in r.to_dict().items() if k != "timings_s"}
     assert strip(first) == strip(second)
-    if first.decision == "answer":
-        assert all(s.citations and s.support >= app.settings.policy.min_sentence_support for s in first.sentences)
-    else:
-        assert first.refusal_reason
+    assert first.decision == "answer", first.refusal_reason
+    assert "draft" in first.timings_s  # the model wrote the draft; the gate did not refuse before it
+    assert all(s.citations and s.support >= app.settings.policy.min_sentence_support for s in first.sentences)
+    assert "5" in first.answer and "nitrofurantoin" in first.answer.lower()  # 100 mg twice daily for 5 days
 
 
 def test_llm_judge_separates_supported_from_swapped_claims():
@@ -85,7 +85,8 @@ def test_api_generator_against_a_real_local_server(demo_app, loopback_server):
     app = _app(demo_app, api_base_url=loopback_server, api_model="smollm2", evidence_chunks=2, max_tokens=60)
     record = app.answerer("api").ask("What is the first-line amoxicillin dose for outpatient community-acquired pneumonia?")
     assert record.generator.startswith("api:smollm2@http://127.0.0.1")
-    assert record.decision in {"answer", "refuse"}
-    # SmolLM2 answers poorly by design: whatever it wrote must have passed verification to be shown
+    assert "draft" in record.timings_s  # the server was asked: the evidence passed the gate
+    # SmolLM2 answers poorly by design: a verified answer, or a refusal because its draft failed verification
+    assert record.decision == "answer" or record.refusal_code == "evidence_does_not_support", record.refusal_code
     for sentence in record.sentences:
         assert sentence.citations and sentence.support >= app.settings.policy.min_sentence_support

@@ -61,6 +61,8 @@ def test_data_dir_moves_every_folder_and_the_api_key_is_secret(tmp_path, monkeyp
     from clinrag.settings import load_settings
 
     monkeypatch.setenv("CLINRAG_API_KEY", "sk-secret")
+    for name in ("CLINRAG_MODEL_CACHE", "CLINRAG_MODEL_CACHE_DIR", "CLINRAG_DATA_DIR"):  # run-tests.sh sets one
+        monkeypatch.delenv(name, raising=False)
     s = load_settings(data_dir=tmp_path)
     assert {s.index_dir, s.eval_dir, s.eval_index_dir, s.model_cache_dir, s.upload_dir} == {
         tmp_path / "index", tmp_path / "eval", tmp_path / "eval-index", tmp_path / "models", tmp_path / "uploads"}
