@@ -59,6 +59,11 @@ class DocIdConflictError(IngestError):
     """A file claims a doc_id that another source file already holds (in the index or earlier in the batch)."""
 
 
+class MetadataError(IngestError):
+    """Metadata given at ingest to override a file's own (title, issuer, version, date, status, doc_id) is invalid,
+    or was given for a file that cannot take it (a JSONL corpus holds many documents)."""
+
+
 class IndexStateError(ClinragError):
     """The index on disk is missing, inconsistent, or was built with other settings."""
 
