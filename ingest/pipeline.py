@@ -154,6 +154,7 @@ def ingest_paths(
     replace: bool = False,
     follow_symlinks: bool = False,
     metadata: Mapping[str, Mapping[str, Any]] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
 ) -> IngestReport:
     """Ingest files and folders; documents whose id is in ``exclude_doc_ids`` are skipped (evaluation suites
     remove the evidence of must-refuse questions this way). ``replace`` lets a file take over a doc_id that
@@ -162,7 +163,8 @@ def ingest_paths(
     ``metadata`` maps a file path (compared as ``os.path.abspath``) to fields that replace the loaded document's
     own (title, issuer, version, date, status, doc_id; ``ingest.loaders.apply_metadata``): an invalid value or an
     unknown field fails that file by name, as does metadata for a JSONL file (many documents) or for a path that is
-    not among the files ingested."""
+    not among the files ingested. ``on_progress(files_done, files_total, file)`` is called after each file, whether
+    it succeeded or failed, with the file's printable name."""
     report = IngestReport()
     store.check_compatible()
     follow_symlinks = follow_symlinks or settings.ingest.follow_symlinks
@@ -187,7 +189,7 @@ def ingest_paths(
             on_event(f"recovered from an interrupted write: {display(repaired, 300)}")
     batch = _Batch(settings, embedder, store, on_event, frozenset(exclude_doc_ids), replace, follow_symlinks, report,
                    store.document_owners(), overrides)
-    for path in files:
+    for done, path in enumerate(files, start=1):
         report.files += 1
         shown = display_path(path)
         try:
@@ -200,6 +202,8 @@ def ingest_paths(
         except Exception as exc:  # noqa: BLE001 - any other failure costs this file only
             report.fail(shown, f"unexpected {type(exc).__name__}: {exc}")
             on_event(f"FAILED  {shown}: unexpected {type(exc).__name__}: {display(exc, 300)}")
+        if on_progress is not None:
+            on_progress(done, len(files), shown)
     report.timings_s = {
         "load": round(batch.t_load, 3),
         "chunk_and_embed": round(batch.t_embed, 3),
