@@ -110,6 +110,11 @@ class AuditLogError(ClinragError):
         super().__init__(f"{where}: {message}")
 
 
+class FeedbackError(ClinragError):
+    """Feedback on an answer is invalid (a rating other than up or down, a comment too long), or the feedback file
+    cannot be written or read. Names the file when it is the file's fault."""
+
+
 class QuestionError(ClinragError):
     """The question itself is unusable (empty, too long)."""
 
