@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from clinrag.errors import ConfigError
 from clinrag.protocols import Embedder
@@ -131,15 +133,20 @@ class App:
         exclude_doc_ids: frozenset[str] = frozenset(),
         replace: bool = False,
         follow_symlinks: bool = False,
+        *,
+        metadata: Mapping[str, Mapping[str, Any]] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
     ) -> IngestReport:
         """Ingest into the index. ``rebuild`` builds a new generation of the index beside the live one and swaps
         it in with one atomic step, only when something was ingested (the writer lock is held throughout).
-        ``replace`` lets a file take over a doc_id another file holds; ``follow_symlinks`` reads linked files."""
+        ``replace`` lets a file take over a doc_id another file holds; ``follow_symlinks`` reads linked files.
+        ``metadata`` maps a file path to fields that replace the file's own (title, issuer, version, date, status,
+        doc_id); ``on_progress(files_done, files_total, file)`` follows the batch (see ``ingest_paths``)."""
 
         def run(store: IndexStore) -> IngestReport:
             return ingest_paths(
                 paths, self.settings, self.embedder, store, on_event, exclude_doc_ids,
-                replace=replace, follow_symlinks=follow_symlinks,
+                replace=replace, follow_symlinks=follow_symlinks, metadata=metadata, on_progress=on_progress,
             )
 
         if not rebuild:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from clinrag.errors import ClinragError
+from clinrag.errors import ClinragError, ConfigError
 from clinrag.settings import REPO_ROOT, Settings, load_settings
+
+LOOPBACK_HOST = "127.0.0.1"  # default of `clinrag ui --host`: this machine only
+UI_PASSWORD_ENV = "CLINRAG_UI_PASSWORD"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -107,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ui", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--host", default=LOOPBACK_HOST,
+                   help=f"address to listen on (default {LOOPBACK_HOST}: this machine only); another address exposes the "
+                        "app to the network, so set CLINRAG_UI_PASSWORD")
     _common(p)
 
     p = sub.add_parser("audit", help="check or read the hash-chained audit log of answers (<index>/audit.jsonl)")
@@ -289,20 +297,73 @@ def cmd_library(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    env_index = str(settings.index_dir)
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "ui" / "app.py"),
-        "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (``localhost``, 127.0.0.0/8, ``::1``); False for
+    ``0.0.0.0``, ``::`` (every interface), other addresses and host names."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def ui_command(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str] | None = None
+               ) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that start the Streamlit server (pure given ``environ``, which defaults to
+    ``os.environ``): listening on ``args.host`` and ``args.port``, error details kept out of the browser
+    (``--client.showErrorDetails none``: tracebacks and exception messages go to the console only), no usage
+    statistics, and the index and settings file of this command."""
     import os
 
-    env = dict(os.environ, CLINRAG_INDEX_DIR=env_index)
+    host = str(args.host).strip()
+    if not host or any(ch.isspace() or not ch.isprintable() for ch in host):
+        raise ConfigError(f"--host must be an IP address or host name, found {args.host!r}; for example "
+                          f"{LOOPBACK_HOST} (this machine only) or 0.0.0.0 (every interface)")
+    if not 0 < int(args.port) < 65536:
+        raise ConfigError(f"--port must be between 1 and 65535, found {args.port}; the default is 8501")
+    argv = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "ui" / "app.py"),
+        "--server.address", host, "--server.port", str(args.port), "--server.headless", "true",
+        "--client.showErrorDetails", "none", "--browser.gatherUsageStats", "false",
+    ]
+    env = dict(os.environ if environ is None else environ, CLINRAG_INDEX_DIR=str(settings.index_dir))
     if args.settings:
         env["CLINRAG_SETTINGS_FILE"] = str(args.settings)
+    return argv, env
+
+
+def ui_exposure_warning(host: str, port: int, password_set: bool) -> str:
+    """What to tell the person starting the app when ``host`` is reachable from the network ('' for loopback)."""
+    if is_loopback(host):
+        return ""
+    where = f"{host}:{port}"
+    if password_set:
+        return (f"warning: the app listens on {where}, exposed to the network; a password is set ({UI_PASSWORD_ENV}), but "
+                "the traffic is plain HTTP: serve it behind a TLS proxy, or use --host 127.0.0.1 to keep it on this machine")
+    return (f"warning: the app listens on {where}, exposed to the network with no password: anyone who can reach this "
+            f"machine can ask questions and read the indexed documents. Set {UI_PASSWORD_ENV} to require a shared "
+            "password, or use --host 127.0.0.1 to keep it on this machine")
+
+
+def _ui_password_set(settings: Settings, env: Mapping[str, str]) -> bool:
+    secret = getattr(settings, "ui_password", None)
+    value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else (secret or "")
+    return bool(value) or bool(env.get(UI_PASSWORD_ENV, ""))
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    import os
+
+    settings = _settings(args)
+    argv, env = ui_command(args, settings)
+    warning = ui_exposure_warning(args.host, args.port, _ui_password_set(settings, env))
+    if warning:
+        print(f"clinrag ui: {warning}", file=sys.stderr)
     sys.stdout.flush()
-    os.execve(sys.executable, command, env)  # the server replaces this process, so signals reach it directly
+    sys.stderr.flush()
+    os.execve(sys.executable, argv, env)  # the server replaces this process, so signals reach it directly
     return 0
 
 

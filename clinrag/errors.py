@@ -59,6 +59,11 @@ class DocIdConflictError(IngestError):
     """A file claims a doc_id that another source file already holds (in the index or earlier in the batch)."""
 
 
+class MetadataError(IngestError):
+    """Metadata given at ingest to override a file's own (title, issuer, version, date, status, doc_id) is invalid,
+    or was given for a file that cannot take it (a JSONL corpus holds many documents)."""
+
+
 class IndexStateError(ClinragError):
     """The index on disk is missing, inconsistent, or was built with other settings."""
 
@@ -103,6 +108,11 @@ class AuditLogError(ClinragError):
         self.line = line
         where = f"{self.path}, line {line}" if line is not None else self.path
         super().__init__(f"{where}: {message}")
+
+
+class FeedbackError(ClinragError):
+    """Feedback on an answer is invalid (a rating other than up or down, a comment too long), or the feedback file
+    cannot be written or read. Names the file when it is the file's fault."""
 
 
 class QuestionError(ClinragError):

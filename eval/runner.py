@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from tqdm import tqdm
 
@@ -142,9 +143,12 @@ def run_suite(
     progress: bool = True,
     reader: Any = None,
     calibration: Any = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``suite_dir`` and write the report files; returns the report dictionary. ``embedder``, ``reader`` and
-    ``calibration`` replace the configured ones (tests inject fakes; a caller may share loaded models)."""
+    ``calibration`` replace the configured ones (tests inject fakes; a caller may share loaded models).
+    ``on_progress(questions_done, total)`` is called after each question is answered (or fails), beside the
+    ``progress`` bar on stderr."""
     from clinrag.app import App
 
     started = time.perf_counter()
@@ -193,6 +197,8 @@ def run_suite(
             record, error = None, f"unexpected {type(exc).__name__}: {exc}"
             _log(f"question {q.get('id')}: {error}")
         records.append((q, record, time.perf_counter() - begin, error))
+        if on_progress is not None:
+            on_progress(len(records), len(questions))
     timings["answer_s"] = time.perf_counter() - t
 
     t = time.perf_counter()

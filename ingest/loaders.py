@@ -9,12 +9,14 @@ neutralised (``ingest.sanitize``) before it is chunked.
 
 from __future__ import annotations
 
+import datetime
 import errno
 import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from clinrag.errors import (
     EncryptedFileError,
     FileTooLargeError,
     IngestError,
+    MetadataError,
     UnsafePathError,
     UnsupportedFormatError,
 )
@@ -59,6 +62,9 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n")
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _KNOWN_KEYS = {"doc_id", "title", "issuer", "version", "date", "effective_date", "status", "text"}
 _SKIPPED_STEMS = {"README", "NOTICE", "LICENSE"}
+STATUSES = ("current", "superseded")
+# fields that ``apply_metadata`` may override (what a person can correct when uploading a file)
+METADATA_KEYS = frozenset({"title", "issuer", "version", "date", "status", "doc_id"})
 
 
 # ----------------------------------------------------------------------------- finding and reading files
@@ -597,9 +603,9 @@ def _document(
     _check_strings(where, text, "text")
     if not text.strip():
         raise EmptyDocumentError(where, "document has no text")
-    status = str(meta.get("status") or "current").lower()
-    if status not in {"current", "superseded"}:
-        raise CorruptFileError(where, f"status must be 'current' or 'superseded', found {display_path(status)[:40]!r}")
+    status = _status(meta.get("status"))
+    if status is None:
+        raise CorruptFileError(where, _status_problem(meta.get("status")))
     flags = set(flags_of(findings))
     fields: dict[str, str] = {}
     for key in ("title", "issuer", "version"):
@@ -625,6 +631,87 @@ def _document(
         flags=tuple(sorted(flags)),
         origin=origin or os.path.abspath(path),
     )
+
+
+def _status(value: Any) -> str | None:
+    """``current`` (the default) or ``superseded`` in lower case; None for anything else."""
+    status = str(value or "current").lower()
+    return status if status in STATUSES else None
+
+
+def _status_problem(value: Any) -> str:
+    return f"status must be 'current' or 'superseded', found {display_path(str(value).lower())[:40]!r}"
+
+
+def apply_metadata(document: Document, overrides: Mapping[str, Any], where: str) -> Document:
+    """``document`` with its fields replaced by ``overrides`` (keys among ``METADATA_KEYS``), validated and
+    neutralised as front matter is: title, issuer and version flattened to one line with hidden or instruction-like
+    text neutralised (its flags join the document's), date one line of at most 40 characters, status ``current`` or
+    ``superseded``, doc_id one line of printable text. An empty value (or None) keeps the file's own value.
+
+    The document's ``sha256`` becomes a hash of the file's hash and the overrides applied, so the same file ingested
+    with other metadata is an update rather than "unchanged"; ``metadata`` keeps the file's hash under
+    ``file_sha256`` and the overrides under ``metadata_overrides``. Raises ``MetadataError`` naming ``where`` and
+    the key."""
+    if not isinstance(overrides, Mapping):
+        raise MetadataError(where, f"metadata overrides must be a mapping of field to value, found a {type(overrides).__name__}")
+    unknown = sorted(str(k) for k in overrides if k not in METADATA_KEYS)
+    if unknown:
+        raise MetadataError(
+            where, f"unknown metadata field {display_path(unknown[0])[:60]!r}",
+            f"use only {', '.join(sorted(METADATA_KEYS))}",
+        )
+    try:
+        _check_strings(where, dict(overrides))
+        applied = _overrides(document, overrides, where)
+    except MetadataError:
+        raise
+    except IngestError as exc:
+        raise MetadataError(where, f"metadata override: {exc.reason}", exc.fix) from exc
+    if not applied:
+        return document
+    flags = set(document.flags) | set(applied.pop("_flags", ()))
+    canonical_overrides = json.dumps(applied, sort_keys=True, ensure_ascii=False)
+    return replace(
+        document,
+        **applied,
+        sha256=sha256_bytes(f"{document.sha256}\n{canonical_overrides}".encode()),
+        flags=tuple(sorted(flags)),
+        metadata={**document.metadata, "file_sha256": document.sha256, "metadata_overrides": applied},
+    )
+
+
+def _overrides(document: Document, overrides: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The validated new values of the fields ``overrides`` changes (empty values left out), plus ``_flags``
+    when neutralising a value found something."""
+    applied: dict[str, Any] = {}
+    found: set[str] = set()
+    for key in sorted(overrides):
+        value = overrides[key]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, datetime.date)):
+            raise MetadataError(where, f"metadata field {key!r} must be text, found a {type(value).__name__}",
+                                "give it as a string")
+        text = value.isoformat() if isinstance(value, datetime.date) else str(value)
+        if key in ("title", "issuer", "version"):
+            clean, flags = neutralise_inline(text)
+            if clean:
+                applied[key] = clean
+                found |= flags
+        elif key == "date":
+            if inline(text, 40):
+                applied[key] = inline(text, 40)
+        elif key == "status":
+            status = _status(text)
+            if status is None:
+                raise MetadataError(where, f"metadata override: {_status_problem(text)}", "choose current or superseded")
+            applied[key] = status
+        else:  # doc_id
+            applied[key] = _doc_id(where, text, Path(document.source_path))
+    if found:
+        applied["_flags"] = sorted(found)
+    return applied
 
 
 def _plain(value: Any) -> Any:

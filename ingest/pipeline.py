@@ -13,21 +13,23 @@ within one batch a second file claiming a doc_id is an error for the second.
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from clinrag.errors import ClinragError, DocIdConflictError, EmptyDocumentError, IngestError
+from clinrag.errors import ClinragError, DocIdConflictError, EmptyDocumentError, IngestError, MetadataError
 from clinrag.protocols import Embedder
 from clinrag.records import Chunk, Document
 from clinrag.settings import Settings
 from clinrag.text import content_terms
 from ingest.chunking import chunk_document
 from ingest.index import IndexStore, PreparedDocument, claim_conflict, conflict_fix, source_key
-from ingest.loaders import discover, load_file_lenient
+from ingest.loaders import apply_metadata, discover, load_file_lenient
 from ingest.sanitize import display, display_path
 
 # Default of the setting ``ingest.commit_docs``: documents of one JSONL file written per commit.
@@ -134,6 +136,7 @@ class _Batch:
     follow_symlinks: bool
     report: IngestReport
     owners: dict[str, dict[str, str]]
+    overrides: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # absolute file path -> metadata overrides
     claimed: dict[str, str] = field(default_factory=dict)  # doc_id -> file (printable) that provided it in this batch
     t_load: float = 0.0
     t_embed: float = 0.0
@@ -150,15 +153,30 @@ def ingest_paths(
     *,
     replace: bool = False,
     follow_symlinks: bool = False,
+    metadata: Mapping[str, Mapping[str, Any]] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
 ) -> IngestReport:
     """Ingest files and folders; documents whose id is in ``exclude_doc_ids`` are skipped (evaluation suites
     remove the evidence of must-refuse questions this way). ``replace`` lets a file take over a doc_id that
-    another file holds; ``follow_symlinks`` reads what symbolic links point to (refused by name otherwise)."""
+    another file holds; ``follow_symlinks`` reads what symbolic links point to (refused by name otherwise).
+
+    ``metadata`` maps a file path (compared as ``os.path.abspath``) to fields that replace the loaded document's
+    own (title, issuer, version, date, status, doc_id; ``ingest.loaders.apply_metadata``): an invalid value or an
+    unknown field fails that file by name, as does metadata for a JSONL file (many documents) or for a path that is
+    not among the files ingested. ``on_progress(files_done, files_total, file)`` is called after each file, whether
+    it succeeded or failed, with the file's printable name."""
     report = IngestReport()
     store.check_compatible()
     follow_symlinks = follow_symlinks or settings.ingest.follow_symlinks
+    overrides = {os.path.abspath(str(p)): dict(m) if isinstance(m, Mapping) else m for p, m in (metadata or {}).items()}
     files, refused = discover(list(paths), follow_symlinks)
     for error in refused:
+        report.fail_with(error)
+        on_event(f"FAILED  {display(error, 1000)}")
+    unmatched = set(overrides) - {os.path.abspath(f) for f in files} - {os.path.abspath(e.path) for e in refused}
+    for path in sorted(unmatched):
+        error = MetadataError(display_path(path), "metadata was given for this file, but it is not among the files to "
+                                                  "ingest", "key the metadata by the path of a file that is ingested")
         report.fail_with(error)
         on_event(f"FAILED  {display(error, 1000)}")
     if not files:
@@ -170,8 +188,8 @@ def ingest_paths(
         if repaired:
             on_event(f"recovered from an interrupted write: {display(repaired, 300)}")
     batch = _Batch(settings, embedder, store, on_event, frozenset(exclude_doc_ids), replace, follow_symlinks, report,
-                   store.document_owners())
-    for path in files:
+                   store.document_owners(), overrides)
+    for done, path in enumerate(files, start=1):
         report.files += 1
         shown = display_path(path)
         try:
@@ -184,6 +202,8 @@ def ingest_paths(
         except Exception as exc:  # noqa: BLE001 - any other failure costs this file only
             report.fail(shown, f"unexpected {type(exc).__name__}: {exc}")
             on_event(f"FAILED  {shown}: unexpected {type(exc).__name__}: {display(exc, 300)}")
+        if on_progress is not None:
+            on_progress(done, len(files), shown)
     report.timings_s = {
         "load": round(batch.t_load, 3),
         "chunk_and_embed": round(batch.t_embed, 3),
@@ -194,11 +214,19 @@ def ingest_paths(
 
 def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
     report = batch.report
+    overrides = batch.overrides.get(os.path.abspath(path))
+    if overrides is not None and path.suffix.lower() == ".jsonl":
+        raise MetadataError(
+            shown, "metadata overrides apply to single-document files (PDF, Markdown, text); a JSONL file holds many "
+            "documents", "set title, version, date, status and doc_id in each JSONL record instead",
+        )
     started = time.perf_counter()
     documents, record_errors = load_file_lenient(
         path, int(batch.settings.max_file_mb * 1e6), follow_symlinks=batch.follow_symlinks,
         max_text_chars=batch.settings.ingest.max_text_chars
     )
+    if overrides is not None:
+        documents = [apply_metadata(d, overrides, shown) for d in documents]
     batch.t_load += time.perf_counter() - started
     for error in record_errors:
         report.fail_with(error)

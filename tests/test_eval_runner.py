@@ -150,9 +150,12 @@ def test_run_suite_limit_and_index_reuse(tmp_path: Path, settings: Settings, mon
     _scripted(monkeypatch)
     kwargs = dict(embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False,
                        reader=LexicalReader())
-    first = run_suite(TINY, settings, out_dir=tmp_path / "a", limit=7, seed=5, **kwargs)
+    calls: list[tuple[int, int]] = []
+    first = run_suite(TINY, settings, out_dir=tmp_path / "a", limit=7, seed=5, on_progress=lambda *c: calls.append(c),
+                      **kwargs)
     second = run_suite(TINY, settings, out_dir=tmp_path / "b", limit=7, seed=5, **kwargs)
     assert first["n"] == second["n"] == 7
+    assert calls == [(i, 7) for i in range(1, 8)]  # the sample's size, not the suite's
     assert first["index"]["built"] is True and second["index"]["built"] is False
     ids = lambda d: [json.loads(l)["id"] for l in (d / "records.jsonl").read_text().splitlines()]  # noqa: E731
     assert ids(tmp_path / "a") == ids(tmp_path / "b")
@@ -220,9 +223,11 @@ def test_a_failing_question_is_recorded_not_fatal(tmp_path: Path, settings: Sett
 
     monkeypatch.setattr(App, "answerer", lambda self, generator=None: Flaky(self, questions))
     out = tmp_path / "out"
+    calls: list[tuple[int, int]] = []
     report = run_suite(TINY, settings, out_dir=out, embedder=HashEmbedder(), index_root=tmp_path / "idx", progress=False,
-                       reader=LexicalReader())
+                       reader=LexicalReader(), on_progress=lambda *c: calls.append(c))
     assert report["errors"] == 1
+    assert calls == [(i, report["n"]) for i in range(1, report["n"] + 1)]  # the failed question counts as done
     row = next(json.loads(l) for l in (out / "records.jsonl").read_text().splitlines() if '"t-crc-age"' in l)
     assert row["decision"] == "refuse" and row["refusal_code"] == "error" and "timed out" in row["error"]
     assert row["correct"] is False
