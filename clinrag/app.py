@@ -17,9 +17,13 @@ from rag.retrieval import HybridRetriever
 
 
 class App:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, reader=None, calibration=None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, reader=None, calibration=None, drafters=None
+    ) -> None:
         self.settings = settings
         self._embedder = embedder
+        if drafters:  # injected drafters by generator name (tests: a scripted, streaming one)
+            self.__dict__["_drafters"] = dict(drafters)
         if reader is not None:  # injected (tests: a deterministic fake; evaluation: a shared instance)
             self.__dict__["reader"] = reader
         if calibration is not None:

@@ -181,6 +181,11 @@ class Settings(BaseSettings):
         SecretStr(""), validation_alias=AliasChoices("api_key", "CLINRAG_API_KEY"),
         description="Bearer key of the API endpoint; never printed, never part of a fingerprint.",
     )
+    ui_password: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("ui_password", "CLINRAG_UI_PASSWORD"),
+        description="Shared secret the Streamlit app asks for before showing anything (empty: no login); never "
+        "printed, never part of a fingerprint.",
+    )
     max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused at ingest.")
     ingest: IngestSettings = IngestSettings()
     audit: AuditSettings = AuditSettings()
@@ -211,6 +216,7 @@ class Settings(BaseSettings):
         data = self.model_dump(
             mode="json",
             exclude={"data_dir", "index_dir", "eval_dir", "eval_index_dir", "model_cache_dir", "upload_dir", "api_key",
+                     "ui_password",
                      "max_file_mb", "ingest", "audit"},
         )
         data["embedding"] = _embedding_identity(self.embedding)

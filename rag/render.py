@@ -6,10 +6,13 @@ the Streamlit UI (``ui/render.py``), which adds Markdown escaping on top. Nothin
 
 from __future__ import annotations
 
+import re
 import textwrap
+from dataclasses import dataclass
 from typing import Sequence
 
 from clinrag.records import AnswerRecord, SearchResult
+from clinrag.text import content_terms, split_sentences
 
 DISCLAIMER = "Demonstration corpus - not clinical advice."
 REFUSAL_PASSAGES = 5  # closest passages shown with a refusal
@@ -23,17 +26,36 @@ def percent(value: float | None) -> str:
     return f"{100.0 * float(value):.0f}%"
 
 
+@dataclass(frozen=True)
+class GroundednessBand:
+    """How to read a calibrated groundedness score: the estimated chance that the answer is right and supported.
+
+    ``level`` names the band (``high``/``moderate``/``low``/``none``), ``advice`` says what a clinician should do."""
+
+    floor: float
+    level: str
+    advice: str
+
+
+# The one place the bands live (the CLI's text, the UI's badge and colour all read it). The score is calibrated
+# (rag/calibration.py), so 0.85 means about 85 of 100 such answers were right on the held-back suites.
+GROUNDEDNESS_BANDS: tuple[GroundednessBand, ...] = (
+    GroundednessBand(0.85, "high", "well supported: the cited passages state this; check the highlighted text before acting"),
+    GroundednessBand(0.65, "moderate", "supported with some uncertainty: read the cited passages before relying on it"),
+    GroundednessBand(1e-9, "low", "weakly supported: the passages may not say exactly this; read them in full and do not act on this answer alone"),
+    GroundednessBand(float("-inf"), "none", "no supported answer"),
+)
+
+
+def groundedness_band(value: float | None) -> GroundednessBand:
+    v = float(value or 0.0)
+    return next(band for band in GROUNDEDNESS_BANDS if v >= band.floor)
+
+
 def groundedness_meaning(value: float) -> str:
-    """A short plain-language reading of the calibrated groundedness score."""
-    if value >= 0.9:
-        return "high: the cited passages clearly support this answer"
-    if value >= 0.75:
-        return "good: the cited passages support this answer; skim the sources"
-    if value >= 0.5:
-        return "moderate: partly supported; check the sources before relying on it"
-    if value > 0.0:
-        return "low: the evidence is weak; do not rely on this without reading the sources"
-    return "none: no supported answer"
+    """A short plain-language reading of the calibrated groundedness score: 'high: well supported: ...'."""
+    band = groundedness_band(value)
+    return f"{band.level}: {band.advice}"
 
 
 def support_level(support: float) -> str:
@@ -161,3 +183,81 @@ def render_text(record: AnswerRecord) -> str:
             lines.append("  (none cited)")
     lines += ["", DISCLAIMER]
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- cited words
+HIGHLIGHT_MIN_OVERLAP = 0.5  # share of a claim's content words a passage sentence must hold to be highlighted
+
+
+def highlight_spans(passage: str, claims: Sequence[str]) -> list[tuple[int, int]]:
+    """Character spans of ``passage`` that the ``claims`` quote or paraphrase, sorted and merged.
+
+    A claim found verbatim (ignoring spacing) marks its own span; otherwise the passage sentence holding the largest
+    share of the claim's content words is marked when that share is at least ``HIGHLIGHT_MIN_OVERLAP``."""
+    spans: list[tuple[int, int]] = []
+    sentences = split_sentences(passage)
+    sentence_terms = [set(content_terms(passage[a:b])) for a, b in sentences]
+    for claim in claims:
+        claim = re.sub(r"\s*\[\d+\]", "", claim or "").strip()
+        if not claim:
+            continue
+        pattern = r"\s+".join(re.escape(word) for word in claim.rstrip(".").split())
+        found = re.search(pattern, passage, flags=re.IGNORECASE) if pattern else None
+        if found:
+            spans.append(found.span())
+            continue
+        terms = set(content_terms(claim))
+        if not terms or not sentences:
+            continue
+        shares = [len(terms & t) / len(terms) for t in sentence_terms]
+        best = max(range(len(sentences)), key=lambda i: shares[i])
+        if shares[best] >= HIGHLIGHT_MIN_OVERLAP:
+            spans.append(sentences[best])
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def claims_citing(record: AnswerRecord, n: int) -> list[str]:
+    """The answer sentences that cite evidence number ``n``."""
+    chunk_id = record.evidence[n - 1].chunk_id if 1 <= n <= len(record.evidence) else None
+    return [s.text for s in record.sentences if n in s.markers or (not s.markers and chunk_id in s.citations)]
+
+
+# ----------------------------------------------------------------------------- Markdown export
+def _md(text: str) -> str:
+    """Document text made inert in a Markdown file: no links, images, HTML or emphasis."""
+    return re.sub(r"([\\`*_{}\[\]()<>#!|~])", r"\\\1", " ".join((text or "").split()))
+
+
+def render_markdown(record: AnswerRecord) -> str:
+    """The record as a Markdown document to copy or download: answer with [n] markers, groundedness, each cited
+    source with document, version, date, section, page and the passage quoted; refusals with their reason."""
+    lines = [f"**Question:** {_md(record.question)}", ""]
+    for w in record.warnings:
+        lines += [f"> **Warning:** {_md(w)}", ""]
+    if record.decision == "refuse":
+        lines += [f"**No answer given** ({record.refusal_code or 'refused'}): {_md(record.refusal_reason or '')}", ""]
+        sources = closest_passages(record)
+        heading = "Closest passages searched"
+    else:
+        if record.verdict:
+            lines += [f"**Verdict:** {verdict_label(record)}", ""]
+        for s in record.sentences:
+            lines.append(f"{_md(s.text)} " + "".join(f"\\[{m}\\]" for m in s.markers))
+        band = groundedness_band(record.groundedness)
+        lines += ["", f"**Groundedness:** {percent(record.groundedness)} ({band.level}: {band.advice})", ""]
+        sources = [(n, record.evidence[n - 1]) for n in cited_numbers(record)]
+        heading = "Sources"
+    lines += [f"### {heading}", ""]
+    for n, r in sources:
+        lines.append(f"\\[{n}\\] {_md(source_label(n, r).split('] ', 1)[-1])}")
+        lines.append("")
+        lines.append("> " + _md(r.text))
+        lines.append("")
+    lines += [f"*{record.generator or 'clinrag'} · settings {record.settings_fingerprint} · {DISCLAIMER}*"]
+    return "\n".join(lines) + "\n"

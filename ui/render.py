@@ -13,11 +13,12 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from clinrag.records import AnswerRecord
+from clinrag.records import AnswerRecord, SearchResult
 from rag.render import (
     cited_numbers,
     closest_passages,
-    groundedness_meaning,
+    groundedness_band,
+    highlight_spans,
     is_superseded,
     pages_label,
     percent,
@@ -26,7 +27,6 @@ from rag.render import (
     support_level,
     verdict_label,
 )
-from clinrag.records import SearchResult
 
 NOTICE = "Demonstration corpus — not clinical advice."
 LIBRARY_NOTICE = (
@@ -73,12 +73,11 @@ def status_badge(result: SearchResult) -> str:
     return badge((result.status or "current").upper(), "green" if (result.status or "current") == "current" else "gray")
 
 
+_BAND_COLOURS = {"high": "green", "moderate": "orange", "low": "red", "none": "gray"}
+
+
 def groundedness_colour(value: float) -> str:
-    if value >= 0.75:
-        return "green"
-    if value >= 0.5:
-        return "orange"
-    return "red"
+    return _BAND_COLOURS[groundedness_band(value).level]
 
 
 # ----------------------------------------------------------------------------- answer
@@ -105,10 +104,35 @@ def verdict_markdown(record: AnswerRecord) -> str:
 
 def groundedness_markdown(record: AnswerRecord) -> str:
     g = float(record.groundedness or 0.0)
+    band = groundedness_band(g)
     return (
-        f"**Groundedness:** {badge(percent(g), groundedness_colour(g))} — {escape_inline(groundedness_meaning(g))}. "
-        "*(Calibrated estimate that the answer is correct and supported by the cited passages.)*"
+        f"**Groundedness:** {badge(f'{band.level} · {percent(g)}', groundedness_colour(g))} — "
+        f"{escape_inline(band.advice[0].upper() + band.advice[1:])}.  \n"
+        "*The calibrated chance that this answer is right and supported by the cited passages.*"
     )
+
+
+REFUSAL_TITLES = {
+    "no_relevant_evidence": ("Not covered by the loaded guidelines",
+                             "No loaded guideline addresses this question. Check the Library for the guideline you expect, "
+                             "or rephrase with the condition and the treatment or test you mean."),
+    "evidence_does_not_answer": ("The guidelines found do not state this",
+                                 "The passages below are on the topic but none of them states the answer. Read them: the "
+                                 "point may be outside the guideline's scope."),
+    "evidence_does_not_support": ("The draft answer failed verification",
+                                  "A draft was written, but none of its sentences was supported by the passage it cited, "
+                                  "so nothing is shown. Read the passages below."),
+    "low_groundedness": ("The evidence is too weak to answer",
+                         "Something related was found, but not strongly enough to answer reliably. Read the passages below."),
+    "premise_contradicted": ("The question's premise conflicts with the guideline",
+                             "The question assumes something the guideline contradicts; the passage that says otherwise "
+                             "is quoted below."),
+}
+
+
+def refusal_title(record: AnswerRecord) -> tuple[str, str]:
+    """(title, what to do) for a refusal card, in the terms of its refusal code."""
+    return REFUSAL_TITLES.get(str(record.refusal_code), ("No answer given", "Read the closest passages below."))
 
 
 def refusal_markdown(record: AnswerRecord) -> str:
@@ -150,9 +174,32 @@ def source_meta_markdown(result: SearchResult) -> str:
     return "  \n".join(lines)
 
 
-def passage_markdown(result: SearchResult) -> str:
-    """The exact passage text, escaped so it renders literally."""
-    return escape_md(result.text)
+def passage_markdown(result: SearchResult, claims: Sequence[str] = ()) -> str:
+    """The exact passage text, escaped so it renders literally, with the sentences the answer cites highlighted."""
+    text = result.text or ""
+    out, last = [], 0
+    for start, end in highlight_spans(text, claims):
+        out.append(escape_md(text[last:start]))
+        out.append(f":orange-background[{escape_md(text[start:end])}]")
+        last = end
+    out.append(escape_md(text[last:]))
+    return "".join(out)
+
+
+def source_anchor(turn: int | str, n: int) -> str:
+    """The anchor of source card ``n`` of conversation turn ``turn`` (the answer's [n] markers link to it)."""
+    return f"source-{turn}-{n}"
+
+
+def answer_markdown_linked(record: AnswerRecord, turn: int | str) -> str:
+    """Like ``answer_markdown``, but each [n] marker is a link to its source card below."""
+    lines = []
+    for s in record.sentences:
+        marks = "".join(f"[\\[{int(m)}\\]](#{source_anchor(turn, int(m))})" for m in s.markers)
+        lines.append(f"{escape_md(s.text)} {marks} {support_badge(s.support)}".strip())
+    if not lines and record.answer:
+        lines = [escape_md(record.answer)]
+    return "\n\n".join(lines)
 
 
 def sources_for(record: AnswerRecord) -> tuple[list[tuple[int, SearchResult]], list[tuple[int, SearchResult]]]:
