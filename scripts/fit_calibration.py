@@ -66,7 +66,10 @@ UNSEEN_SUITES = {
 }
 GUIDELINE_STYLE = ("guideline-dev", "clinrag-demo")
 MAX_OVER_REFUSAL = 0.08  # chosen on fold A, leaving room below the 0.10 target on unseen data
-MIN_VERDICT_PRECISION = 0.96
+MIN_VERDICT_PRECISION = 0.96  # on the guideline-style suites of fold A
+# ... and on every fitted suite with yes/no questions pooled (fold A): the guideline-style suites alone give fold A
+# only a handful of verdicts, too few to choose a threshold on (9 at t=0.5), so PubMedQA's verdicts must agree too
+MIN_POOLED_VERDICT_PRECISION = 0.85
 
 
 def log(message: str) -> None:
@@ -254,7 +257,9 @@ def main() -> int:
     t_verdict = 0.99
     for t in np.arange(0.5, 0.991, 0.01):
         point = operating_point([r for r in fold_a if r["suite"] in GUIDELINE_STYLE], 0.0, float(t), 0.0)
-        if point["verdict_precision"] is not None and point["verdict_precision"] >= MIN_VERDICT_PRECISION:
+        pooled = operating_point(fold_a, 0.0, float(t), 0.0)
+        if (point["verdict_precision"] is not None and point["verdict_precision"] >= MIN_VERDICT_PRECISION
+                and pooled["verdict_precision"] is not None and pooled["verdict_precision"] >= MIN_POOLED_VERDICT_PRECISION):
             t_verdict = round(float(t), 2)
             break
     log(f"verdict threshold {t_verdict}")
