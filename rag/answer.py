@@ -24,6 +24,7 @@ from clinrag.records import (
     SentenceRecord,
 )
 from clinrag.settings import Settings
+from clinrag.text import split_sentences
 from rag.calibration import CalibrationSet
 from rag.focus import focus_question
 from rag.generators import candidate_sentences, is_yes_no_question
@@ -132,7 +133,7 @@ class Answerer:
         if is_yes_no_question(question):
             t = time.perf_counter()
             probabilities = self.reader.verdict(query, [s.text for s in kept])
-            decision = decide_verdict(np.asarray(probabilities), self._threshold("min_verdict"))
+            decision = decide_verdict(np.asarray(probabilities), self._threshold("min_verdict"), [s.text for s in kept])
             verdict, verdict_confidence, verdict_reason = decision.verdict, round(decision.confidence, 4), decision.reason
             if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first
                 kept = [kept[decision.evidence]] + [s for i, s in enumerate(kept) if i != decision.evidence]
@@ -230,8 +231,16 @@ class Answerer:
                     "missing_numbers": list(check.missing_numbers),
                     **check.features,
                 }
+            for marker in sentence.markers:
+                check = checks[shown[marker - 1].chunk_id]
+                check["quoted"] = is_whole_sentence_quote(sentence.text, shown[marker - 1].text)
             best = max((c["support"] for c in checks.values()), default=0.0)
-            supported = [shown[m - 1].chunk_id for m in sentence.markers if checks[shown[m - 1].chunk_id]["support"] >= threshold]
+            # a sentence that is one or more whole sentences of its passage, word for word, is what the passage says:
+            # it is kept whatever the reader's support score (which is kept as it is, for groundedness)
+            supported = [
+                shown[m - 1].chunk_id for m in sentence.markers
+                if checks[shown[m - 1].chunk_id]["support"] >= threshold or checks[shown[m - 1].chunk_id]["quoted"]
+            ]
             record = SentenceRecord(
                 text=sentence.text,
                 citations=supported if supported else [shown[m - 1].chunk_id for m in sentence.markers],
@@ -320,6 +329,28 @@ def _source_disagreement(draft, shown: Sequence[SearchResult], kept: Sequence[Se
     names = [f"[{m}] {shown[m - 1].title} ({shown[m - 1].version or shown[m - 1].date or 'undated'})" for m in found["markers"]]
     return [f"The loaded guidelines disagree on this point: {names[0]} and {names[1]} say different things. "
             "Both are quoted; check which applies."]
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip(" .;:")
+
+
+def is_whole_sentence_quote(claim: str, passage: str) -> bool:
+    """True when ``claim`` is one whole sentence of ``passage``, or several consecutive ones, word for word (case and
+    spacing aside). A fragment is not a quote: cutting "Do not give X" down to "give X" must not pass."""
+    target = " ".join(_normal(claim[a:b]) for a, b in split_sentences(claim))
+    if not target:
+        return False
+    sentences = [_normal(passage[a:b]) for a, b in split_sentences(passage)]
+    for i in range(len(sentences)):
+        joined = ""
+        for j in range(i, min(i + 4, len(sentences))):
+            joined = f"{joined} {sentences[j]}".strip() if joined else sentences[j]
+            if joined == target:
+                return True
+            if len(joined) > len(target):
+                break
+    return False
 
 
 def _has_content(text: str, n_evidence: int) -> bool:

@@ -7,6 +7,7 @@ Otherwise the answer quotes the evidence without a verdict.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -21,7 +22,27 @@ class VerdictDecision:
     reason: str
 
 
-def decide_verdict(probabilities: Sequence[Sequence[float]], threshold: float) -> VerdictDecision:
+# Wording that makes a recommendation conditional or individual (USPSTF grade C "selectively offer", "the decision
+# should be an individual one", "may be considered", "insufficient evidence"): a plain yes or no would overstate it.
+CONDITIONAL = re.compile(
+    r"\b(individual(?:ly|i[sz]ed)?|selective(?:ly)?|shared decision|may (?:be )?(?:considered|consider|offer|reasonable)|"
+    r"can be considered|is reasonable|insufficient (?:evidence|to assess)|depending on|case[- ]by[- ]case|"
+    r"taking into account|weigh(?:ing)? the (?:benefits|risks|harms))\b",
+    re.IGNORECASE,
+)
+
+
+def conditional_wording(sentence: str) -> str | None:
+    """The words that make ``sentence`` a conditional or individual recommendation (None when there are none)."""
+    found = CONDITIONAL.search(sentence or "")
+    return found.group(0) if found else None
+
+
+def decide_verdict(
+    probabilities: Sequence[Sequence[float]], threshold: float, sentences: Sequence[str] | None = None
+) -> VerdictDecision:
+    """``sentences`` (the evidence texts, in the order of ``probabilities``), when given, let a conditional
+    recommendation withhold the verdict even when the reader is confident."""
     if not len(probabilities):
         return VerdictDecision(None, 0.0, None, "no evidence to judge")
     best_i, best_label, best_p = None, None, -1.0
@@ -35,4 +56,8 @@ def decide_verdict(probabilities: Sequence[Sequence[float]], threshold: float) -
         return VerdictDecision(None, best_p, None, "the evidence points both ways")
     if best_p < threshold:
         return VerdictDecision(None, best_p, best_i, "the evidence does not state yes or no with confidence")
+    if sentences is not None and best_i is not None and best_i < len(sentences):
+        hedge = conditional_wording(sentences[best_i])
+        if hedge:
+            return VerdictDecision(None, best_p, best_i, f"the evidence makes it a conditional or individual decision ({hedge!r})")
     return VerdictDecision("yes" if best_label == YES else "no", best_p, best_i, "stated by the evidence")

@@ -210,3 +210,26 @@ def test_two_current_documents_that_disagree_are_both_quoted_with_a_warning(tiny
     assert record.decision == "answer"
     assert {c.split(":")[0] for s in record.sentences for c in s.citations} == {"aspirin-a", "aspirin-b"}
     assert any("disagree" in w for w in record.warnings)
+
+
+def test_a_whole_sentence_quote_is_recognised_and_a_fragment_is_not():
+    from rag.answer import is_whole_sentence_quote
+
+    passage = "Do not give aspirin to children. Give paracetamol 15 mg/kg every 6 hours. Review after 48 hours."
+    assert is_whole_sentence_quote("Give paracetamol 15 mg/kg every 6 hours.", passage)
+    assert is_whole_sentence_quote("give  paracetamol 15 mg/kg every 6 hours. Review after 48 hours", passage)
+    assert not is_whole_sentence_quote("give aspirin to children.", passage)  # a fragment drops the negation
+    assert not is_whole_sentence_quote("Give paracetamol 15 mg/kg every 4 hours.", passage)
+    assert not is_whole_sentence_quote("", passage)
+
+
+def test_a_conditional_recommendation_withholds_the_verdict():
+    from rag.verdict import decide_verdict
+
+    confident_yes = [[0.95, 0.03, 0.02]]
+    hedged = "For adults aged 76 to 85 years, the decision to screen should be an individual one."
+    plain = "The task force recommends screening in all adults aged 50 to 75 years (grade A)."
+    assert decide_verdict(confident_yes, 0.8, [plain]).verdict == "yes"
+    withheld = decide_verdict(confident_yes, 0.8, [hedged])
+    assert withheld.verdict is None and "individual" in withheld.reason
+    assert decide_verdict(confident_yes, 0.8).verdict == "yes"  # no texts: the probabilities alone decide

@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.model, pytest.mark.llm]
 
 
 def _app(demo_app, **generation) -> App:
+    """The demo index with other generation settings; evidence_chunks stays as fitted (it is in the calibration tag)."""
     settings = demo_app.settings.model_copy(
         update={"generation": demo_app.settings.generation.model_copy(update=generation)}
     )
@@ -26,7 +27,7 @@ def _app(demo_app, **generation) -> App:
 
 
 def test_local_generator_answers_with_verified_citations_deterministically(demo_app):
-    app = _app(demo_app, local_model="qwen2.5-coder-0.5b", evidence_chunks=3, max_tokens=120)
+    app = _app(demo_app, local_model="qwen2.5-coder-0.5b", max_tokens=120)
     question = "What nitrofurantoin regimen treats acute uncomplicated cystitis in women?"
     first = app.answerer("local").ask(question)
     second = app.answerer("local").ask(question)
@@ -82,7 +83,7 @@ def loopback_server():
 
 
 def test_api_generator_against_a_real_local_server(demo_app, loopback_server):
-    app = _app(demo_app, api_base_url=loopback_server, api_model="smollm2", evidence_chunks=2, max_tokens=60)
+    app = _app(demo_app, api_base_url=loopback_server, api_model="smollm2", max_tokens=60)
     record = app.answerer("api").ask("What is the first-line amoxicillin dose for outpatient community-acquired pneumonia?")
     assert record.generator.startswith("api:smollm2@http://127.0.0.1")
     assert "draft" in record.timings_s  # the server was asked: the evidence passed the gate

@@ -25,7 +25,7 @@ def browser_ready():
 
 def test_browser_answers_with_an_open_source_card_and_refuses_off_topic(browser_ready, demo_app):
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    with serve_app(demo_app.settings.index_dir, OUTPUT / "server.log") as url, browser_page() as page:
+    with serve_app(demo_app.settings.index_dir, OUTPUT / "server.log") as url, browser_page(height=2200) as page:
         page.goto(url)
         page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
         timing = ask(page, "How long should nitrofurantoin be given for uncomplicated cystitis in women?",
@@ -34,10 +34,13 @@ def test_browser_answers_with_an_open_source_card_and_refuses_off_topic(browser_
         card.wait_for(timeout=10_000)
         assert "cystitis" in card.inner_text().lower()
         assert page.get_by_text("Groundedness", exact=False).first.is_visible()
-        page.screenshot(path=str(OUTPUT / "answer.png"), full_page=True)
+        page.screenshot(path=str(OUTPUT / "answer.png"))
+        card.scroll_into_view_if_needed()
+        page.screenshot(path=str(OUTPUT / "answer-source-card.png"))
 
         ask(page, "Which vaccination schedule is recommended for dogs travelling abroad?", "Refused after")
         refusal = page.get_by_text("No answer given", exact=False)
         assert refusal.count() >= 1 and refusal.first.is_visible()
-        page.screenshot(path=str(OUTPUT / "refusal.png"), full_page=True)
+        refusal.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(OUTPUT / "refusal.png"))
     print(f"screenshots in {OUTPUT}; answer after {timing['final_s']:.1f} s")

@@ -110,8 +110,7 @@ def answer_with_progress(rt: Runtime, question: str, generator: str) -> dict[str
         status.update(label="The question could not be answered", state="error")
         return {"error": box.get("error") or RuntimeError("no answer"), "total_s": total_s}
     rt.warm.add(generator)
-    done = "Verified answer" if record.decision == "answer" else "Refused"
-    status.update(label=f"{done} after {total_s:.1f} s", state="complete")
+    status.update(label=f"Done in {total_s:.1f} s", state="complete")
     return {"record": record, "first_words_s": first_words_s, "total_s": total_s}
 
 
