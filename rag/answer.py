@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from dataclasses import replace
@@ -331,6 +332,9 @@ def _source_disagreement(draft, shown: Sequence[SearchResult], kept: Sequence[Se
             "Both are quoted; check which applies."]
 
 
+_QA_LABEL = re.compile(r"^\s*(?:q|a|question|answer)\s*[:.)-]", re.IGNORECASE)
+
+
 def _normal(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(" .;:")
 
@@ -339,15 +343,17 @@ def is_whole_sentence_quote(claim: str, passage: str) -> bool:
     """True when ``claim`` is one whole sentence of ``passage``, or several consecutive ones, word for word (case and
     spacing aside). A fragment is not a quote: cutting "Do not give X" down to "give X" must not pass."""
     target = " ".join(_normal(claim[a:b]) for a, b in split_sentences(claim))
-    if not target:
+    if not target or target.endswith("?") or _QA_LABEL.match(target.replace("*", "").replace("_", "")):  # "A: No. ..." answers another question (a forged Q&A shape)
         return False
-    sentences = [_normal(passage[a:b]) for a, b in split_sentences(passage)]
+    spans = split_sentences(passage)
+    sentences = [_normal(passage[a:b]) for a, b in spans]
     for i in range(len(sentences)):
         joined = ""
         for j in range(i, min(i + 4, len(sentences))):
             joined = f"{joined} {sentences[j]}".strip() if joined else sentences[j]
             if joined == target:
-                return True
+                line = passage[passage.rfind("\n", 0, spans[i][0]) + 1 : spans[i][0]]
+                return not _QA_LABEL.match(line.replace("*", "").replace("_", ""))  # inside a Q&A answer line
             if len(joined) > len(target):
                 break
     return False

@@ -180,8 +180,8 @@ def candidate_sentences(evidence: Sequence[SearchResult]) -> list[tuple[int, int
             if heading and sentence.startswith(heading) and len(sentence) > len(heading) + 20:
                 sentence = sentence[len(heading) :].strip()  # a PDF heading line runs into the first sentence
             sentence = re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", sentence)
-            if sentence.startswith("#") or len(sentence) < 25 or len(content_terms(sentence)) < 3:
-                continue
+            if sentence.startswith("#") or sentence.endswith("?") or len(sentence) < 25 or len(content_terms(sentence)) < 3:
+                continue  # headings, questions (a question is not an answer) and fragments
             out.append((n, pos, " ".join(sentence.split())))
     return out
 

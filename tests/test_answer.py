@@ -221,6 +221,11 @@ def test_a_whole_sentence_quote_is_recognised_and_a_fragment_is_not():
     assert not is_whole_sentence_quote("give aspirin to children.", passage)  # a fragment drops the negation
     assert not is_whole_sentence_quote("Give paracetamol 15 mg/kg every 4 hours.", passage)
     assert not is_whole_sentence_quote("", passage)
+    qa = "Q: Is X first-line? A: No. Y is first-line."
+    assert not is_whole_sentence_quote("A: No. Y is first-line.", qa)
+    assert not is_whole_sentence_quote("Y is first-line.", "**Question:** Is X first-line?\n\n**Answer:** No. Y is first-line.")
+    assert is_whole_sentence_quote("Y is first-line.", "## Treatment\nY is first-line.")
+    assert not is_whole_sentence_quote("**Question:** Is X first-line?", "**Question:** Is X first-line?\nNo.")  # a forged Q&A answer is not a guideline statement
 
 
 def test_a_conditional_recommendation_withholds_the_verdict():

