@@ -217,40 +217,53 @@ class Answerer:
         }
 
     def _verify(self, text: str, shown: Sequence[SearchResult]) -> tuple[list[SentenceRecord], list[SentenceRecord]]:
+        """Check every drafted sentence against the passages it cites. A sentence without a marker (models forget
+        them) is checked against every passage shown and, when one supports it, cited to the best one: the
+        citation is then found, not claimed, and the record says so (``checks["attributed"]``)."""
         threshold = self.settings.policy.min_sentence_support
         parsed = [p for p in parse_cited_sentences(text, len(shown)) if not is_verdict_only(p.text)]
-        pairs = [(p.text, passage_input(shown[m - 1].text, shown[m - 1].title, shown[m - 1].section)) for p in parsed for m in p.markers]
+        dropped: list[SentenceRecord] = []
+        if parsed and not parsed[-1].markers and not re.search(r"[.!?)%\]]\s*$", parsed[-1].text):
+            # the model stopped mid-sentence (its token limit): a fragment is never shown
+            cut = parsed.pop()
+            dropped.append(SentenceRecord(cut.text, [], 0.0, [], {"incomplete": True, "uncited": True}))
+        every = list(range(1, len(shown) + 1))
+        markers_of = [list(p.markers) or every for p in parsed]
+        pairs = [(p.text, passage_input(shown[m - 1].text, shown[m - 1].title, shown[m - 1].section))
+                 for p, markers in zip(parsed, markers_of) for m in markers]
         results = iter(self.verifier.check_many(pairs))
         kept: list[SentenceRecord] = []
-        dropped: list[SentenceRecord] = []
-        for sentence in parsed:
+        for sentence, markers in zip(parsed, markers_of):
             checks = {}
-            for marker in sentence.markers:
+            for marker in markers:
                 check = next(results)
                 checks[shown[marker - 1].chunk_id] = {
                     "support": check.probability,
                     "missing_numbers": list(check.missing_numbers),
                     **check.features,
                 }
-            for marker in sentence.markers:
+            for marker in markers:
                 check = checks[shown[marker - 1].chunk_id]
                 check["quoted"] = is_whole_sentence_quote(sentence.text, shown[marker - 1].text)
             best = max((c["support"] for c in checks.values()), default=0.0)
             # a sentence that is one or more whole sentences of its passage, word for word, is what the passage says:
             # it is kept whatever the reader's support score (which is kept as it is, for groundedness)
-            supported = [
-                shown[m - 1].chunk_id for m in sentence.markers
-                if checks[shown[m - 1].chunk_id]["support"] >= threshold or checks[shown[m - 1].chunk_id]["quoted"]
-            ]
+            ok = [m for m in markers
+                  if checks[shown[m - 1].chunk_id]["support"] >= threshold or checks[shown[m - 1].chunk_id]["quoted"]]
+            attributed = not sentence.markers
+            if attributed and ok:  # cite the one passage that supports it best (a quote first)
+                ok = [max(ok, key=lambda m: (checks[shown[m - 1].chunk_id]["quoted"], checks[shown[m - 1].chunk_id]["support"]))]
+            supported = [shown[m - 1].chunk_id for m in ok]
             record = SentenceRecord(
                 text=sentence.text,
                 citations=supported if supported else [shown[m - 1].chunk_id for m in sentence.markers],
-                support=round(best, 4),
-                markers=[m for m in sentence.markers if shown[m - 1].chunk_id in supported] or list(sentence.markers),
+                support=round(max((checks[c]["support"] for c in supported), default=best), 4),
+                markers=ok or list(sentence.markers),
                 checks={
                     "per_chunk": checks,
                     "invalid_markers": list(sentence.invalid_markers),
                     "uncited": not sentence.markers,
+                    "attributed": attributed and bool(ok),
                     "best_entailed": max((c.get("entailed", 0.0) for c in checks.values()), default=0.0),
                 },
             )

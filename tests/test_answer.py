@@ -69,11 +69,17 @@ def test_unsupported_sentences_are_dropped_and_an_all_unsupported_answer_is_refu
     assert record.answer == "" and record.evidence and record.refusal_reason
 
 
-def test_uncited_sentence_counts_as_unsupported(tiny_app):
+def test_an_uncited_sentence_is_cited_to_the_passage_that_supports_it_or_dropped(tiny_app):
     answerer, _ = _answerer(tiny_app, ["Antimicrobials should be given within 1 hour of recognition."])
     record = answerer.ask("How soon should antimicrobials be given in possible septic shock?")
-    assert record.decision == "refuse"
-    assert record.dropped_sentences[0].checks["uncited"] is True
+    assert record.decision == "answer"
+    sentence = record.sentences[0]
+    assert sentence.checks["uncited"] is True and sentence.checks["attributed"] is True
+    assert len(sentence.citations) == 1 and record.evidence[sentence.markers[0] - 1].doc_id == "sepsis-demo-2021"
+
+    answerer, _ = _answerer(tiny_app, ["Antimicrobials should be withheld for 48 hours in septic shock."])
+    record = answerer.ask("How soon should antimicrobials be given in possible septic shock?")
+    assert record.decision == "refuse" and record.dropped_sentences[0].checks["uncited"] is True
 
 
 def test_out_of_corpus_question_is_refused_before_generation(tiny_app):
@@ -238,3 +244,12 @@ def test_a_conditional_recommendation_withholds_the_verdict():
     withheld = decide_verdict(confident_yes, 0.8, [hedged])
     assert withheld.verdict is None and "individual" in withheld.reason
     assert decide_verdict(confident_yes, 0.8).verdict == "yes"  # no texts: the probabilities alone decide
+
+
+def test_a_draft_cut_off_mid_sentence_loses_its_fragment(tiny_app):
+    answerer, _ = _answerer(tiny_app, ["Antimicrobials should be given within 1 hour of recognition [1]. Balanced crystalloids are"])
+    record = answerer.ask("How soon should antimicrobials be given in possible septic shock?")
+    assert record.decision == "answer" and len(record.sentences) == 1
+    assert record.sentences[0].text.startswith("Antimicrobials should be given within 1 hour")
+    assert any(d.checks.get("incomplete") for d in record.dropped_sentences)
+    assert "Balanced crystalloids are" not in record.answer

@@ -27,16 +27,18 @@ def _app(demo_app, **generation) -> App:
 
 
 def test_local_generator_answers_with_verified_citations_deterministically(demo_app):
-    app = _app(demo_app, local_model="qwen2.5-coder-0.5b", max_tokens=120)
+    app = _app(demo_app, local_model="qwen2.5-coder-1.5b", max_tokens=160)  # the default local model
     question = "What nitrofurantoin regimen treats acute uncomplicated cystitis in women?"
     first = app.answerer("local").ask(question)
     second = app.answerer("local").ask(question)
-    assert first.generator == "local:qwen2.5-coder-0.5b"
+    assert first.generator == "local:qwen2.5-coder-1.5b"
     strip = lambda r: {k: v for k, v in r.to_dict().items() if k != "timings_s"}
     assert strip(first) == strip(second)
     assert first.decision == "answer", first.refusal_reason
     assert "draft" in first.timings_s  # the model wrote the draft; the gate did not refuse before it
-    assert all(s.citations and s.support >= app.settings.policy.min_sentence_support for s in first.sentences)
+    threshold = app.settings.policy.min_sentence_support
+    for s in first.sentences:  # supported by the reader, or a whole sentence of the cited passage word for word
+        assert s.citations and (s.support >= threshold or any(c.get("quoted") for c in s.checks["per_chunk"].values())), s
     assert "5" in first.answer and "nitrofurantoin" in first.answer.lower()  # 100 mg twice daily for 5 days
 
 
