@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from clinrag.errors import AuditLogError
 
@@ -39,6 +39,25 @@ AUDIT_PATH_ENV = "CLINRAG_AUDIT_LOG"  # older spelling of the setting audit.log_
 AUDIT_QUESTION_ENV = "CLINRAG_AUDIT_QUESTION"  # older spelling of audit.question (CLINRAG_AUDIT__QUESTION)
 GENESIS = "0" * 64
 FORMAT = "clinrag-audit/1"
+
+
+@contextmanager
+def exclusive_file_lock(lock_path: Path, failure: Callable[[OSError], Exception]) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``lock_path`` (its folder is created) so appends from other processes and
+    threads never interleave; ``failure`` turns an ``OSError`` opening it into the caller's named error."""
+    import fcntl
+
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with block below
+    except OSError as exc:
+        raise failure(exc) from exc
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def audit_path(index_dir: Path | str, settings=None) -> Path:
@@ -133,19 +152,9 @@ class AuditLog:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        import fcntl
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(self.lock_path, "a+")
-        except OSError as exc:
-            raise AuditLogError(self.path, f"cannot open the lock file ({exc.strerror}); check the folder's permissions") from exc
-        with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with exclusive_file_lock(self.lock_path, lambda exc: AuditLogError(
+                self.path, f"cannot open the lock file ({exc.strerror}); check the folder's permissions")):
+            yield
 
     def append(self, entry: dict[str, Any], now: str | None = None) -> dict[str, Any]:
         """Append one entry under the lock; the first append writes the anchor line. Returns the line written."""

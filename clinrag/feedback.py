@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from clinrag.audit import utc_now
+from clinrag.audit import exclusive_file_lock, utc_now
 from clinrag.errors import FeedbackError
 
 FEEDBACK_FILE = "feedback.jsonl"
@@ -137,20 +135,7 @@ def read_feedback(path: Path | str) -> list[dict[str, Any]]:
     return lines
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    import fcntl
-
+def _locked(path: Path):
     lock_path = path.with_name(path.name + ".lock")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with block below
-    except OSError as exc:
-        raise FeedbackError(f"{path}: cannot open the lock file {lock_path.name} ({exc.strerror}); check the folder's "
-                            "permissions") from exc
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive_file_lock(lock_path, lambda exc: FeedbackError(
+        f"{path}: cannot open the lock file {lock_path.name} ({exc.strerror}); check the folder's permissions"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ from clinrag.errors import SuiteError
 from clinrag.settings import Settings
 from eval import metrics as M
 from eval.outputs import write_json, write_jsonl
-from eval.suites import stratified_sample
+from eval.suites import read_jsonl_objects, stratified_sample
 
 JUDGE_LABELS = ("supported", "unsupported", "contradicted")
 
@@ -24,15 +23,7 @@ def read_judge_file(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise SuiteError(f"judge file {path} does not exist (pass --judge FILE, a JSONL of premise/hypothesis/label)")
     items: list[dict[str, Any]] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SuiteError(f"{path} line {number} is not valid JSON ({exc.msg}); one JSON object per line") from exc
-        if not isinstance(item, dict):
-            raise SuiteError(f"{path} line {number}: expected a JSON object")
+    for number, item in read_jsonl_objects(path):
         for name in ("premise", "hypothesis"):
             if not isinstance(item.get(name), str) or not item[name].strip():
                 raise SuiteError(f"{path} line {number}: '{name}' must be a non-empty string")

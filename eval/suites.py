@@ -69,7 +69,13 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
     """Question objects of one JSONL file (blank lines skipped); raises ``SuiteError`` on bad JSON."""
     if not path.is_file():
         raise SuiteError(f"questions file {path} is missing (fix 'questions' in suite.json)")
-    out: list[dict[str, Any]] = []
+    return [item for _, item in read_jsonl_objects(path)]
+
+
+def read_jsonl_objects(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSONL file; raises ``SuiteError`` on bad JSON or a line
+    that is not a JSON object."""
+    out: list[tuple[int, dict[str, Any]]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -79,7 +85,7 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
             raise SuiteError(f"{path} line {number} is not valid JSON ({exc.msg}); one JSON object per line") from exc
         if not isinstance(item, dict):
             raise SuiteError(f"{path} line {number} is a {type(item).__name__}; expected a JSON object")
-        out.append(item)
+        out.append((number, item))
     return out
 
 

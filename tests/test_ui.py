@@ -504,6 +504,7 @@ def test_app_evaluation_runs_a_suite_with_progress_and_shows_its_report(ui_index
     labels = {m.label: m.value for m in at.metric}
     assert labels["Answer accuracy"] == R.fmt_metric(report["answer"]["accuracy"])
     assert any("Records scored wrong" in m.value for m in at.markdown)
-    assert any(i.proto.caption and "risk" in i.proto.caption for i in at.get("imgs")) or (runs[0].parent / "risk_coverage.png").is_file()
+    assert {"risk_coverage.png", "reliability.png"} <= {p.name for p in runs[0].parent.glob("*.png")}
+    assert len(at.get("image")) >= 2  # the plots are shown on the page
 
 

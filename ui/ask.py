@@ -150,7 +150,7 @@ def show_record(turn_id: int, record) -> None:
         verdict = R.verdict_markdown(record)
         if verdict:
             st.markdown(verdict)
-        st.markdown(R.answer_markdown_linked(record, turn_id))
+        st.markdown(R.answer_markdown(record, turn_id))
         st.markdown(R.groundedness_markdown(record))
     cited, other = R.sources_for(record)
     st.markdown("**Sources**")
@@ -165,7 +165,7 @@ def show_record(turn_id: int, record) -> None:
                 st.caption(R.passage_preview(result))
 
 
-def feedback_controls(settings: Settings, rt: Runtime, turn: dict[str, Any]) -> None:
+def feedback_controls(settings: Settings, turn: dict[str, Any]) -> None:
     turn_id = turn["id"]
     if turn.get("feedback"):
         st.caption(f"Feedback saved ({turn['feedback']}). Thank you.")
@@ -185,7 +185,7 @@ def feedback_controls(settings: Settings, rt: Runtime, turn: dict[str, Any]) -> 
         st.rerun()
 
 
-def show_turn(settings: Settings, rt: Runtime, turn: dict[str, Any]) -> None:
+def show_turn(settings: Settings, turn: dict[str, Any]) -> None:
     with st.chat_message("user"):
         st.markdown(R.escape_md(turn["question"]))
         if turn.get("redaction"):
@@ -206,7 +206,7 @@ def show_turn(settings: Settings, rt: Runtime, turn: dict[str, Any]) -> None:
                              mime="text/markdown", key=f"download-{turn['id']}", icon=":material/download:")
         with right.popover("Copy as Markdown", icon=":material/content_copy:"):
             st.code(markdown, language="markdown")
-        feedback_controls(settings, rt, turn)
+        feedback_controls(settings, turn)
         with st.expander("Details: timings and settings"):
             st.json(R.details(record))
 
@@ -242,7 +242,7 @@ def ask_page(settings: Settings) -> None:
         show_error(exc)
         return
     for turn in turns:
-        show_turn(settings, rt, turn)
+        show_turn(settings, turn)
     question = st.chat_input("Ask about the loaded guidelines…", key="chat")
     if question is None:
         return

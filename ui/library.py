@@ -65,8 +65,9 @@ def metadata_form(documents: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def ingest_uploads(settings: Settings, rt: Runtime, files, meta: dict[str, Any]) -> None:
-    problems = [p for p in (upload_problem(f.name, f.getvalue(), settings.max_file_mb) for f in files) if p]
-    accepted = [f for f in files if upload_problem(f.name, f.getvalue(), settings.max_file_mb) is None]
+    checked = [(f, upload_problem(f.name, f.getvalue(), settings.max_file_mb)) for f in files]
+    problems = [problem for _, problem in checked if problem]
+    accepted = [f for f, problem in checked if problem is None]
     st.session_state["ingest_result"] = {"report": None, "refused": problems, "superseded": None}
     if not accepted:
         return

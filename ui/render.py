@@ -85,9 +85,15 @@ def markers_md(markers: Iterable[int]) -> str:
     return "".join(f"\\[{int(m)}\\]" for m in markers)
 
 
-def answer_markdown(record: AnswerRecord) -> str:
-    """Each kept sentence (escaped) with its [n] markers and a coloured support badge, one per line."""
-    lines = [f"{escape_md(s.text)} {markers_md(s.markers)} {support_badge(s.support)}".strip() for s in record.sentences]
+def answer_markdown(record: AnswerRecord, turn: int | str | None = None) -> str:
+    """Each kept sentence (escaped) with its [n] markers and a coloured support badge, one per line; with ``turn``,
+    each marker links to its source card of that conversation turn."""
+    def marks(markers: Iterable[int]) -> str:
+        if turn is None:
+            return markers_md(markers)
+        return "".join(f"[\\[{int(m)}\\]](#{source_anchor(turn, int(m))})" for m in markers)
+
+    lines = [f"{escape_md(s.text)} {marks(s.markers)} {support_badge(s.support)}".strip() for s in record.sentences]
     if not lines and record.answer:
         lines = [escape_md(record.answer)]
     return "\n\n".join(lines)
@@ -189,17 +195,6 @@ def passage_markdown(result: SearchResult, claims: Sequence[str] = ()) -> str:
 def source_anchor(turn: int | str, n: int) -> str:
     """The anchor of source card ``n`` of conversation turn ``turn`` (the answer's [n] markers link to it)."""
     return f"source-{turn}-{n}"
-
-
-def answer_markdown_linked(record: AnswerRecord, turn: int | str) -> str:
-    """Like ``answer_markdown``, but each [n] marker is a link to its source card below."""
-    lines = []
-    for s in record.sentences:
-        marks = "".join(f"[\\[{int(m)}\\]](#{source_anchor(turn, int(m))})" for m in s.markers)
-        lines.append(f"{escape_md(s.text)} {marks} {support_badge(s.support)}".strip())
-    if not lines and record.answer:
-        lines = [escape_md(record.answer)]
-    return "\n\n".join(lines)
 
 
 def sources_for(record: AnswerRecord) -> tuple[list[tuple[int, SearchResult]], list[tuple[int, SearchResult]]]:
