@@ -115,6 +115,15 @@ class FeedbackError(ClinragError):
     cannot be written or read. Names the file when it is the file's fault."""
 
 
+class UserStoreError(ClinragError):
+    """An account cannot be added, changed or removed (a bad name, role or password, an unknown or existing user),
+    or the user store cannot be read or written. Names the file when it is the file's fault."""
+
+
+class AccessDeniedError(ClinragError):
+    """The signed-in user's roles do not allow this page or action. Names the action and the roles that may."""
+
+
 class QuestionError(ClinragError):
     """The question itself is unusable (empty, too long)."""
 

@@ -107,6 +107,30 @@ class AuditSettings(_Section):
     question: Literal["redacted", "hash"] = Field("redacted", description="Store the redacted question, or its sha256.")
 
 
+ROLE_NAMES = ("clinician", "librarian", "evaluator", "admin")
+Role = Literal["clinician", "librarian", "evaluator", "admin"]
+
+
+class AuthSettings(_Section):
+    """Who may use the app and with which roles (clinrag/users.py holds the accounts and the role table)."""
+
+    mode: Literal["auto", "open", "password", "accounts", "proxy"] = Field(
+        "auto",
+        description="open: no sign-in; password: the shared ui_password; accounts: a user name and password from the "
+        "user store; proxy: the user name from a trusted proxy header (proxy_header), its roles from the user store; "
+        "auto: accounts when the user store has a user, else password when ui_password is set, else open.",
+    )
+    proxy_header: str = Field(
+        "X-Forwarded-User",
+        description="Request header a trusted reverse proxy sets to the signed-in user name (mode proxy). Only safe "
+        "when the proxy is the only way to reach the app and it overwrites the header.",
+    )
+    shared_roles: tuple[Role, ...] = Field(
+        ROLE_NAMES, description="Roles of everyone in the open and shared-password modes (default: all of them)."
+    )
+    bcrypt_rounds: int = Field(12, ge=4, le=16, description="bcrypt cost (log2 rounds) of new password hashes.")
+
+
 class ReaderSettings(_Section):
     weights_dir: Path = Field(DEFAULT_READER_DIR, description="Folder of reader.safetensors and config.json.")
     sha256: str = Field(READER_SHA256, description="Expected sha256 of reader.safetensors; checked when it loads.")
@@ -155,7 +179,7 @@ class Settings(BaseSettings):
         if isinstance(data, dict) and data.get("data_dir"):
             root = Path(data["data_dir"])
             defaults = {"index_dir": "index", "eval_dir": "eval", "eval_index_dir": "eval-index", "model_cache_dir": "models",
-                        "upload_dir": "uploads"}
+                        "upload_dir": "uploads", "users_file": "users.json"}
             aliases = {"eval_index_dir": ("CLINRAG_EVAL_INDEX_DIR", "CLINRAG_EVAL_INDEX_ROOT"),
                        "model_cache_dir": ("CLINRAG_MODEL_CACHE_DIR", "CLINRAG_MODEL_CACHE")}
             for name, sub in defaults.items():
@@ -177,6 +201,10 @@ class Settings(BaseSettings):
         description="Where GGUF models joined from their PyPI parts are kept (default <data_dir>/models).",
     )
     upload_dir: Path = Field(DEFAULT_DATA_DIR / "uploads", description="Where the UI keeps uploaded files (default <data_dir>/uploads).")
+    users_file: Path = Field(
+        DEFAULT_DATA_DIR / "users.json",
+        description="The user store of `clinrag users` (accounts, roles, bcrypt hashes; default <data_dir>/users.json).",
+    )
     api_key: SecretStr = Field(
         SecretStr(""), validation_alias=AliasChoices("api_key", "CLINRAG_API_KEY"),
         description="Bearer key of the API endpoint; never printed, never part of a fingerprint.",
@@ -189,6 +217,7 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused at ingest.")
     ingest: IngestSettings = IngestSettings()
     audit: AuditSettings = AuditSettings()
+    auth: AuthSettings = AuthSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -216,8 +245,8 @@ class Settings(BaseSettings):
         data = self.model_dump(
             mode="json",
             exclude={"data_dir", "index_dir", "eval_dir", "eval_index_dir", "model_cache_dir", "upload_dir", "api_key",
-                     "ui_password",
-                     "max_file_mb", "ingest", "audit"},
+                     "ui_password", "users_file",
+                     "max_file_mb", "ingest", "audit", "auth"},
         )
         data["embedding"] = _embedding_identity(self.embedding)
         data["generation"] = {
