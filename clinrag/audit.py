@@ -9,8 +9,15 @@ What a line holds: ``seq`` (0 for the anchor, then 1, 2, ...), ``prev`` (the pre
 the anchor), ``hash`` (sha256 of the line's canonical JSON without its ``hash`` field: keys sorted, no spaces,
 UTF-8), and the entry: UTC time, the redacted question (``CLINRAG_AUDIT_QUESTION=hash`` keeps only the sha256 of the
 redacted question; the setting ``audit.question``), what was redacted (kinds only), decision, refusal code,
-groundedness, retrieved and cited chunk ids with their document versions, models, settings fingerprints. Nothing
-unredacted is written: not the question, not the answer text (a model may echo a name), not the focused query.
+groundedness, retrieved and cited chunk ids with their document versions, models, settings fingerprints, and
+``user``: who asked (an app account, ``shared-password``, ``anonymous``, or ``cli:<login>``). Nothing unredacted is
+written: not the question, not the answer text (a model may echo a name), not the focused query.
+
+Beside answers (``type`` answer or refusal) the same chain holds the events of people (``record_event``), each naming
+its ``user``: ``library`` (supersede, retire, restore, delete: ``action``, ``doc_id``, ``detail``), ``ingest`` (the
+doc_ids added, updated and failed), ``evaluation`` (suite, sample, report folder) and ``users`` (an account added,
+changed or removed, with its roles). Free text in them (a librarian's reason) is redacted like a question.
+``export_csv`` / ``export_jsonl`` write what ``clinrag audit export`` and the app's Audit page download.
 
 What the chain detects (``verify``), naming the first bad line: an edited field (the line's own hash fails), an
 inserted, deleted or reordered line (a ``prev`` or ``seq`` mismatch), a damaged anchor, and a torn or truncated last
@@ -23,14 +30,16 @@ with ``clinrag audit verify --expect-head HASH``.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from clinrag.errors import AuditLogError
 
@@ -296,6 +305,133 @@ class AuditLog:
             return {"seq": None, "hash": None}
 
 
-def record_answer(index_dir: Path | str, record, settings) -> dict[str, Any]:
-    """Append the audit entry of an answer or refusal to the index's audit log (what the CLI and the UI call)."""
-    return AuditLog(audit_path(index_dir, settings)).append(entry_from_record(record, settings))
+def record_answer(index_dir: Path | str, record, settings, user: str | None = None) -> dict[str, Any]:
+    """Append the audit entry of an answer or refusal to the index's audit log (what the CLI and the UI call),
+    naming ``user`` (default: the operating-system user, ``cli:<login>``)."""
+    entry = {**entry_from_record(record, settings), "user": user or _local_user()}
+    return AuditLog(audit_path(index_dir, settings)).append(entry)
+
+
+EVENT_TYPES = ("library", "ingest", "evaluation", "users")
+ANSWER_TYPES = ("answer", "refusal")
+_FREE_TEXT = ("detail", "reason")
+
+
+def _local_user() -> str:
+    from clinrag.users import local_identity
+
+    return local_identity().name
+
+
+def event_entry(kind: str, user: str, **fields: Any) -> dict[str, Any]:
+    """The audit entry of a person's action (pure): ``kind`` one of ``EVENT_TYPES``, the acting ``user``, and the
+    action's fields, free text redacted."""
+    if kind not in EVENT_TYPES:
+        raise ValueError(f"unknown audit event type {kind!r}; known: {', '.join(EVENT_TYPES)}")
+    from rag.privacy import redact_text
+
+    clean = {k: (redact_text(v).text if k in _FREE_TEXT and isinstance(v, str) else v) for k, v in fields.items()}
+    return {"type": kind, "user": user, **clean}
+
+
+def record_event(settings, kind: str, user: str, **fields: Any) -> dict[str, Any] | None:
+    """Append a person's action (library change, ingest, evaluation run, account change) to the audit log of
+    ``settings.index_dir``; None when auditing is switched off (``audit.enabled``)."""
+    if not settings.audit.enabled:
+        return None
+    return AuditLog(audit_path(settings.index_dir, settings)).append(event_entry(kind, user, **fields))
+
+
+# ------------------------------------------------------------------------------------------- pure: reading and export
+EXPORT_COLUMNS = (
+    "seq", "time", "type", "user", "decision", "refusal_code", "groundedness", "answerability", "verdict", "question",
+    "question_sha256", "redacted", "cited", "retrieved", "generator", "action", "doc_id", "detail", "other",
+    "settings_fingerprint", "index_fingerprint", "hash", "prev",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def records_of(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of a log (every line but the anchor)."""
+    return [line for line in lines if line.get("type") != "anchor"]
+
+
+def filter_records(
+    lines: list[dict[str, Any]],
+    types: Iterable[str] | None = None,
+    users: Iterable[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    text: str | None = None,
+) -> list[dict[str, Any]]:
+    """Records whose type and user are among those given (None: any), whose time lies in [since, until] (ISO dates
+    or times, compared as text, so ``until`` ``2025-01-31`` includes that whole day), and that contain ``text``
+    (case-insensitive) in their question, doc ids, user or detail."""
+    wanted_types = set(types) if types is not None else None
+    wanted_users = set(users) if users is not None else None
+    needle = (text or "").strip().lower()
+    out = []
+    for line in records_of(lines):
+        when = str(line.get("time") or "")
+        if wanted_types is not None and line.get("type") not in wanted_types:
+            continue
+        if wanted_users is not None and line.get("user", "") not in wanted_users:
+            continue
+        if since and when < since:
+            continue
+        if until and when[: len(until)] > until:
+            continue
+        if needle and needle not in _haystack(line):
+            continue
+        out.append(line)
+    return out
+
+
+def _haystack(line: dict[str, Any]) -> str:
+    parts = [line.get("question"), line.get("user"), line.get("doc_id"), line.get("detail"), line.get("action"),
+             line.get("refusal_code"), line.get("suite"), line.get("target")]
+    parts += [c.get("doc_id") for c in line.get("cited") or [] if isinstance(c, dict)]
+    parts += [str(i) for key in ("added", "updated", "failed") for i in line.get(key) or []]
+    return " ".join(str(p) for p in parts if p).lower()
+
+
+def _chunks(items: Any) -> str:
+    return "; ".join(f"{c.get('chunk_id', '')}@{c.get('version') or '-'}" for c in items or [] if isinstance(c, dict))
+
+
+def export_row(line: dict[str, Any]) -> dict[str, Any]:
+    """One flat row of ``EXPORT_COLUMNS`` for a record; fields without a column go, as JSON, into ``other``."""
+    row: dict[str, Any] = {column: line.get(column, "") for column in EXPORT_COLUMNS}
+    row["redacted"] = ", ".join(f"{k} {v}" for k, v in sorted(((line.get("redaction") or {}).get("kinds") or {}).items()))
+    row["cited"] = _chunks(line.get("cited"))
+    row["retrieved"] = _chunks(line.get("retrieved"))
+    if row["groundedness"] == "" and "groundedness" in line:
+        row["groundedness"] = line["groundedness"]
+    known = set(EXPORT_COLUMNS) | {"redaction", "models", "active_settings_fingerprint"}
+    rest = {k: v for k, v in line.items() if k not in known}
+    row["other"] = canonical(rest) if rest else ""
+    return {k: ("" if v is None else v) for k, v in row.items()}
+
+
+def _cell(value: Any) -> Any:
+    """A text cell a spreadsheet will not run: one starting with = + - @ or a control character gets a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_csv(records: list[dict[str, Any]]) -> str:
+    """The records as CSV (``EXPORT_COLUMNS``, one header line); cells that a spreadsheet would read as a formula
+    are prefixed with a quote."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for line in records:
+        writer.writerow({k: _cell(v) for k, v in export_row(line).items()})
+    return buffer.getvalue()
+
+
+def export_jsonl(records: list[dict[str, Any]]) -> str:
+    """The records exactly as the log holds them (canonical JSON, one a line), hashes included: each line can be
+    checked against its hash, and an unfiltered export with the anchor is the log itself."""
+    return "".join(canonical(line) + "\n" for line in records)

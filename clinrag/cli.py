@@ -1,4 +1,4 @@
-"""The ``clinrag`` command: ingest, search, ask, eval, docs, library, audit, ui, train-reader."""
+"""The ``clinrag`` command: ingest, search, ask, eval, docs, library, audit, users, ui, train-reader."""
 
 from __future__ import annotations
 
@@ -128,6 +128,36 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--last", type=int, default=10, metavar="N", help="how many records (default 10; 0 for all)")
     a.add_argument("--json", action="store_true")
     _common(a)
+    a = audit.add_parser("export", help="write the audit records as CSV or JSONL (the chain is verified first; a "
+                                        "broken chain is reported and exits 1 after the export)")
+    a.add_argument("--format", choices=["csv", "jsonl"], default="csv",
+                   help="csv: one flat row a record; jsonl: the records exactly as logged, hashes included")
+    a.add_argument("--out", type=Path, default=None, metavar="FILE", help="file to write (default: standard output)")
+    a.add_argument("--type", action="append", choices=["answer", "refusal", "library", "ingest", "evaluation", "users"],
+                   dest="types", help="only records of this type (repeatable)")
+    a.add_argument("--user", action="append", dest="users", help="only records of this user (repeatable)")
+    a.add_argument("--since", default=None, metavar="DATE", help="only records at or after this UTC date or time")
+    a.add_argument("--until", default=None, metavar="DATE", help="only records up to this UTC date or time (inclusive)")
+    _common(a)
+
+    p = sub.add_parser("users", help="accounts of the app and their roles (clinician, librarian, evaluator, admin)")
+    users = p.add_subparsers(dest="users_command", required=True)
+    a = users.add_parser("add", help="add an account (asks for the password twice unless --password-stdin)")
+    a.add_argument("name", help="user name (letters, digits, . _ @ + -; stored lower-case)")
+    a.add_argument("--role", action="append", required=True, dest="roles",
+                   choices=["clinician", "librarian", "evaluator", "admin"], help="a role (repeatable)")
+    how = a.add_mutually_exclusive_group()
+    how.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    how.add_argument("--no-password", action="store_true",
+                     help="no password: the user signs in only through the trusted proxy (auth.mode proxy)")
+    a.add_argument("--replace", action="store_true", help="change an existing user's roles and password")
+    _common(a)
+    a = users.add_parser("list", help="the accounts with their roles (never the hashes)")
+    a.add_argument("--json", action="store_true")
+    _common(a)
+    a = users.add_parser("remove", help="remove an account")
+    a.add_argument("name")
+    _common(a)
     return parser
 
 
@@ -254,7 +284,8 @@ def cmd_library(args: argparse.Namespace) -> int:
     from ingest.library import Library
     from ingest.sanitize import display
 
-    store = App(_settings(args)).store
+    settings = _settings(args)
+    store = App(settings).store
     library = Library(store)
     if args.action == "list":
         if args.log:
@@ -290,6 +321,11 @@ def cmd_library(args: argparse.Namespace) -> int:
         message = f"{display(args.doc_id, 120)} deleted"
         if result["superseded_documents_pointing_here"]:
             message += "; still marked superseded by it: " + ", ".join(display(d, 60) for d in result["superseded_documents_pointing_here"])
+    from clinrag.audit import record_event
+    from clinrag.users import local_identity
+
+    record_event(settings, "library", local_identity().name, action=args.action, doc_id=args.doc_id,
+                 detail=getattr(args, "reason", "") or "", by=getattr(args, "by", None))
     if args.json:
         _print_json(result)
     else:
@@ -376,21 +412,101 @@ def cmd_audit(args: argparse.Namespace) -> int:
         result = log.verify(expect_head=args.expect_head)
         print(result.message(), file=sys.stdout if result.ok else sys.stderr)
         return 0 if result.ok else 1
+    if args.audit_command == "export":
+        return _audit_export(args, log)
     records = [line for line in log.read() if line.get("type") != "anchor"]
     shown = records[-args.last :] if args.last > 0 else records
     if args.json:
         _print_json(shown)
         return 0
+    from ingest.sanitize import display
+
     for line in shown:
+        user = display(line.get("user") or "-", 80)
+        if "decision" not in line:  # a person's action: library change, ingest, evaluation, account change
+            what = " ".join(display(str(line[k]), 120) for k in ("action", "doc_id", "target", "suite") if line.get(k))
+            print(f"#{line['seq']} {line['time']} {display(line.get('type', '?'), 20)} {what} by {user}")
+            if line.get("detail"):
+                print(f"    {display(line['detail'], 300)}")
+            continue
         question = line.get("question") or f"sha256:{line.get('question_sha256', '')[:16]}"
         outcome = line["decision"] + (f" ({line['refusal_code']})" if line.get("refusal_code") else "")
         redacted = ", ".join(line.get("redaction", {}).get("kinds", {})) or "nothing"
-        print(f"#{line['seq']} {line['time']} {outcome} groundedness {line.get('groundedness', 0):.2f} redacted: {redacted}")
-        print(f"    {question}")
+        print(f"#{line['seq']} {line['time']} {outcome} groundedness {line.get('groundedness', 0):.2f} redacted: {redacted} "
+              f"by {user}")
+        print(f"    {display(question, 2000)}")
         cited = ", ".join(f"{c['chunk_id']} ({c['version'] or 'unversioned'})" for c in line.get("cited", []))
         print(f"    cited: {cited or '-'}; generator {line.get('generator', '')}; settings {line.get('settings_fingerprint', '')}")
     print(f"{len(shown)} of {len(records)} record(s) in {log.path}")
     return 0
+
+
+def _audit_export(args: argparse.Namespace, log) -> int:
+    from clinrag.audit import export_csv, export_jsonl, filter_records
+
+    verification = log.verify()
+    records = filter_records(log.read(), types=args.types, users=args.users, since=args.since, until=args.until)
+    text = export_csv(records) if args.format == "csv" else export_jsonl(records)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {args.out} ({exc.strerror}); choose another --out") from exc
+        print(f"{len(records)} record(s) written to {args.out} ({args.format})", file=sys.stderr)
+    if not verification.ok:
+        print(f"clinrag audit export: warning: the chain does not verify: {verification.message()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from clinrag.audit import record_event
+    from clinrag.users import UserStore, local_identity
+
+    settings = _settings(args)
+    store = UserStore.from_settings(settings)
+    if args.users_command == "list":
+        users = [u.public() for u in store.users()]
+        if args.json:
+            _print_json(users)
+            return 0
+        for u in users:
+            how = "password" if u["password"] else "proxy sign-in only"
+            print(f"{u['name']:<32} {', '.join(u['roles']):<40} {how:<18} since {u['created']}")
+        print(f"{len(users)} user(s) in {store.path}")
+        return 0
+    actor = local_identity().name
+    if args.users_command == "remove":
+        user = store.remove(args.name)
+        record_event(settings, "users", actor, action="remove", target=user.name, roles=list(user.roles))
+        print(f"removed {user.name}")
+        return 0
+    password = None if args.no_password else _read_password(args.password_stdin)
+    user = store.add(args.name, args.roles, password, replace=args.replace)
+    record_event(settings, "users", actor, action="replace" if args.replace else "add", target=user.name,
+                 roles=list(user.roles), password=password is not None)
+    print(f"{'updated' if args.replace else 'added'} {user.name} ({', '.join(user.roles)}) in {store.path}")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: the first line of stdin, or typed twice at a terminal (never echoed)."""
+    from clinrag.errors import UserStoreError
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserStoreError("no terminal to type a password at; pass --password-stdin and pipe it in, or "
+                             "--no-password for a user who signs in through the proxy")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise UserStoreError("the two passwords differ; nothing was changed")
+    return first
 
 
 def cmd_train_reader(args: argparse.Namespace) -> int:
@@ -401,7 +517,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "docs": cmd_docs, "ui": cmd_ui,
-    "train-reader": cmd_train_reader, "audit": cmd_audit, "library": cmd_library,
+    "train-reader": cmd_train_reader, "audit": cmd_audit, "library": cmd_library, "users": cmd_users,
 }
 
 
