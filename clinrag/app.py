@@ -104,7 +104,7 @@ class App:
             generators = _answer_parts()[0]
             g = self.settings.generation
             if name == "extractive":
-                cache[name] = generators.ExtractiveDrafter(self.reader, g)
+                cache[name] = generators.ExtractiveDrafter(self.reader, g, population_weight=self.settings.reader.population_weight)
             elif name == "local":
                 cache[name] = generators.LLMDrafter(generators.LlamaGenerator(g.local_model, g, self.settings.model_cache_dir), g)
             elif name == "api":

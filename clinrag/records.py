@@ -204,6 +204,9 @@ class AnswerRecord:
     focused_question: str | None = None  # what retrieval and the reader saw, when it differs from ``question``
     verdict_confidence: float | None = None
     verdict_reason: str | None = None
+    # the recommendation the deciding (or first) sentence states: {direction, strength, grade, population, intervention,
+    # cue, chunk_id}; direction is for | against | individual | insufficient
+    recommendation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

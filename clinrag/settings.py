@@ -144,6 +144,14 @@ class ReaderSettings(_Section):
     focus_min_chars: int = Field(
         240, ge=0, description="Messages longer than this are reduced to the sentences that ask before retrieval."
     )
+    clinical_focus: bool = Field(
+        True, description="Read a lay or personal question as the clinical question it asks (lay terms, the population "
+        "it is about) and drop attributes that do not change a recommendation (religion, occupation, insurance).",
+    )
+    population_weight: float = Field(
+        1.5, ge=0, description="Weight of the population fit (age band, sex, pregnancy, smoking) in choosing the "
+        "sentence that answers; a sentence about another group is penalised twice this.",
+    )
 
 
 class PolicySettings(_Section):

@@ -40,7 +40,10 @@ from rag.premise import question_premise
 from rag.reader import passage_input
 from rag.rerank import logit, reranked, with_scores
 from rag.retrieval import clean_question
-from rag.verdict import decide_verdict
+from rag.population import Population, age_text, read_population
+from rag.recommendation import LEAD_OF, parse_recommendation, recommendation_in_passage
+from rag.population import population_fit
+from rag.verdict import MIN_TOPIC_OVERLAP, decide_verdict, recommendation_verdict, topic_overlap
 
 # the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
 ON_TOPIC_RELEVANCE = 0.2
@@ -96,7 +99,7 @@ class Answerer:
         started = time.perf_counter()
         question = clean_question(question)
         emit("stage", "searching and reading the guidelines")
-        focused = focus_question(question, self.settings.reader.focus_min_chars)
+        focused = focus_question(question, self.settings.reader.focus_min_chars, self.settings.reader.clinical_focus)
         query = focused.text
         response, evidence, relevance = read_evidence(self.retriever, self.reader, self.settings, query)
         timings = {"retrieve_read": time.perf_counter() - started}
@@ -131,24 +134,53 @@ class Answerer:
             return self._refusal(context, REFUSAL_UNSUPPORTED, dropped=dropped)
 
         verdict, verdict_confidence, verdict_reason, conflict = None, None, None, None
+        t = time.perf_counter()
+        asked = read_population(query, question=True)
+        by_chunk = {e.chunk_id: e for e in shown}
+        sources = [by_chunk.get(s.citations[0]) if s.citations else None for s in kept]
+        recommendations = [recommendation_in_passage(s.text, src.text) if src is not None else parse_recommendation(s.text)
+                           for s, src in zip(kept, sources)]
+        recommendation, lead, notes = None, None, []
         if is_yes_no_question(question):
-            t = time.perf_counter()
             probabilities = self.reader.verdict(query, [s.text for s in kept])
-            decision = decide_verdict(np.asarray(probabilities), self._threshold("min_verdict"), [s.text for s in kept])
-            verdict, verdict_confidence, verdict_reason = decision.verdict, round(decision.confidence, 4), decision.reason
-            if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first
-                kept = [kept[decision.evidence]] + [s for i, s in enumerate(kept) if i != decision.evidence]
-            if decision.reason == "the evidence points both ways":
-                conflict = _disagreement(kept, np.asarray(probabilities), shown)
-            timings["verdict"] = time.perf_counter() - t
+            stated = recommendation_verdict(query, asked, [s.text for s in kept], recommendations,
+                                            [f"{src.title} {src.section}" if src else "" for src in sources])
+            if stated is not None and stated.verdict:
+                i = stated.index
+                verdict, verdict_reason = stated.verdict, stated.reason
+                p = probabilities[i]
+                verdict_confidence = round(float(max(p[0], p[1])), 4)
+                lead = LEAD_OF[stated.recommendation.direction] if verdict not in ("yes", "no") else f"{verdict.capitalize()}."
+                kept = [kept[i]] + [s for j, s in enumerate(kept) if j != i]
+                recommendations = [recommendations[i]] + [r for j, r in enumerate(recommendations) if j != i]
+                recommendation = stated.recommendation.to_dict(kept[0].citations[0] if kept[0].citations else None)
+            elif stated is not None and stated.other_groups:
+                verdict_reason = stated.reason
+                notes.append(other_groups_note(asked, stated.other_groups))
+            else:
+                decision = decide_verdict(np.asarray(probabilities), self._threshold("min_verdict"), [s.text for s in kept])
+                verdict, verdict_confidence, verdict_reason = decision.verdict, round(decision.confidence, 4), decision.reason
+                if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first
+                    i = decision.evidence
+                    kept = [kept[i]] + [s for j, s in enumerate(kept) if j != i]
+                    recommendations = [recommendations[i]] + [r for j, r in enumerate(recommendations) if j != i]
+                if decision.reason == "the evidence points both ways":
+                    conflict = _disagreement(kept, np.asarray(probabilities), shown)
+                lead = f"{verdict.capitalize()}." if verdict else None
+        if recommendation is None:
+            first = next((i for i, r in enumerate(recommendations) if r is not None), None)
+            if first is not None:
+                recommendation = recommendations[first].to_dict(kept[first].citations[0] if kept[first].citations else None)
+        timings["verdict"] = time.perf_counter() - t
 
         g_features = self._groundedness_features(query, features, answerability, kept, dropped, draft, verdict_confidence, shown)
         groundedness = round(self.calibration.get("groundedness").probability(g_features), 4)
         if groundedness < self._threshold("min_groundedness"):
             return self._refusal(context, REFUSAL_LOW_GROUNDEDNESS, dropped=dropped + kept, groundedness=groundedness, signals=g_features)
         cited = {c for s in kept for c in s.citations}
-        body = " ".join(f"{s.text} " + "".join(f"[{m}]" for m in s.markers) for s in kept)
-        answer = f"{verdict.capitalize()}. {body}" if verdict else body
+        body = " ".join(f"{s.text} " + "".join(f"[{m}]" for m in s.markers) + _grade_note(s.text, r)
+                        for s, r in zip(kept, recommendations))
+        answer = " ".join(part for part in (lead, " ".join(notes), body) if part)
         timings["total"] = time.perf_counter() - started
         ordered = list(shown) + [e for e in evidence if e not in shown]
         return AnswerRecord(
@@ -172,6 +204,7 @@ class Answerer:
             focused_question=query if query != question else None,
             verdict_confidence=verdict_confidence,
             verdict_reason=verdict_reason,
+            recommendation=recommendation,
         )
 
     def _premise_contradiction(self, question: str, shown: Sequence[SearchResult]) -> dict | None:
@@ -183,6 +216,9 @@ class Answerer:
         candidates = candidate_sentences(shown[:3])
         if not candidates:
             return None
+        stated = premise_against_recommendations(premise, candidates, shown)
+        if stated is not None:
+            return stated
         probabilities = self.reader.support(premise, [s for _, _, s in candidates])
         best = max(range(len(candidates)), key=lambda i: probabilities[i][1] - probabilities[i][0])
         p_entailed, p_contradicted = float(probabilities[best][0]), float(probabilities[best][1])
@@ -284,7 +320,8 @@ class Answerer:
         context.timings["total"] = time.perf_counter() - context.started
         names = "; ".join(f"{e.title}" + (f", {e.section.split(' > ')[-1]}" if e.section else "") for e in closest[:2])
         if premise:
-            signals = {**(signals or context.features), "premise_contradicted": premise["p_contradicted"]}
+            key = "premise_contradicted" if "p_contradicted" in premise else "premise_contradicted_by_recommendation"
+            signals = {**(signals or context.features), key: premise.get("p_contradicted", 1.0)}
         return AnswerRecord(
             question=context.question,
             decision="refuse",
@@ -304,6 +341,7 @@ class Answerer:
             generator=self.drafter.name,
             signals=_rounded(signals or context.features),
             focused_question=context.query if context.query != context.question else None,
+            recommendation=(premise or {}).get("recommendation"),
         )
 
 
@@ -370,6 +408,53 @@ def is_whole_sentence_quote(claim: str, passage: str) -> bool:
             if len(joined) > len(target):
                 break
     return False
+
+
+def premise_against_recommendations(premise: str, candidates, shown: Sequence[SearchResult]) -> dict | None:
+    """The premise read as a recommendation ("the USPSTF recommends screening spirometry for smokers") against the
+    recommendation sentences of the best passages on the same intervention and population: when the guideline's
+    direction is another one (against, insufficient evidence, an individual decision where the premise claims a plain
+    recommendation), the premise is contradicted. Returns the refusal's fields, or None."""
+    claimed = parse_recommendation(premise)
+    if claimed is None:
+        return None
+    asked = claimed.population_record or Population()
+    best = None
+    for n, _pos, sentence in candidates:
+        rec = recommendation_in_passage(sentence, shown[n - 1].text)
+        if rec is None:
+            continue
+        overlap = topic_overlap(premise, sentence, f"{shown[n - 1].title} {shown[n - 1].section}")
+        if overlap < MIN_TOPIC_OVERLAP:
+            continue
+        fit = population_fit(asked, rec.population_record) if rec.population_record is not None else 0.0
+        if fit <= -1.0:
+            continue
+        if best is None or (overlap, fit) > best[0]:
+            best = ((overlap, fit), n, sentence, rec)
+    if best is None or best[3].direction == claimed.direction:
+        return None
+    _, n, sentence, rec = best
+    source = shown[n - 1]
+    return {"premise": premise, "sentence": sentence, "source": f"[{n}] {source.title}, {source.version or source.date or 'undated'}",
+            "recommendation": rec.to_dict(source.chunk_id)}
+
+
+def _grade_note(sentence: str, recommendation) -> str:
+    """" (grade B)" after a quoted recommendation whose grade stands outside the sentence (a line of its own)."""
+    if recommendation is None or not recommendation.grade:
+        return ""
+    if recommendation.grade.lower() in sentence.lower() or recommendation.grade.split()[-1] in sentence:
+        return ""
+    return f" ({recommendation.grade})"
+
+
+def other_groups_note(asked: Population, groups) -> str:
+    """"The guideline addresses adults 50 to 74 years (recommended (grade B)); it states no recommendation for the group
+    asked about (75 years or older)." Only words the passages give are used."""
+    named = "; ".join(f"{population}: {says}" for population, says in dict.fromkeys(groups))
+    who = age_text(asked.age) if asked.age else "the group asked about"
+    return f"The passages found address other groups ({named}); none of them states a recommendation for {who}."
 
 
 def _has_content(text: str, n_evidence: int) -> bool:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from clinrag.text import content_terms, split_sentences, tokens
+from rag.clinical_question import clinical_question
 
 FOCUS_MODEL_FILE = Path(__file__).with_name("focus_model.json")
 
@@ -64,6 +65,8 @@ class FocusedQuestion:
     original: str
     reduced: bool = False
     expansions: tuple[str, ...] = field(default_factory=tuple)
+    clinical_terms: tuple[str, ...] = field(default_factory=tuple)  # added for lay words (rag/clinical_question.py)
+    dropped: tuple[str, ...] = field(default_factory=tuple)  # attributes that do not change a recommendation
 
 
 def sentence_features(sentence: str, position: int, n_sentences: int) -> dict[str, float]:
@@ -147,7 +150,15 @@ def expand_shorthand(question: str) -> tuple[str, tuple[str, ...]]:
     return f"{question} ({', '.join(found)})", tuple(found)
 
 
-def focus_question(message: str, min_chars: int = 240) -> FocusedQuestion:
+def focus_question(message: str, min_chars: int = 240, clinical: bool = True) -> FocusedQuestion:
+    """What the pipeline reads for ``message``: the asking sentences of a long message, shorthand expanded and, with
+    ``clinical``, the clinical reading of a lay or personal question (religion, occupation and insurance dropped)."""
     text, reduced = reduce_message(message, min_chars)
+    terms: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+    if clinical:
+        read = clinical_question(text)
+        text, terms, dropped = read.text, read.terms, read.dropped
     text, expansions = expand_shorthand(text)
-    return FocusedQuestion(text=text, original=message, reduced=reduced, expansions=expansions)
+    return FocusedQuestion(text=text, original=message, reduced=reduced, expansions=expansions,
+                           clinical_terms=terms, dropped=dropped)

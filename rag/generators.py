@@ -21,7 +21,12 @@ from clinrag.records import Draft, GenerationRequest, SearchResult
 from clinrag.settings import GenerationSettings
 from clinrag.text import content_terms, split_sentences
 from rag import prompts
+from rag.population import Population, population_fit, read_population
+from rag.recommendation import parse_recommendation
 from rag.rerank import logit
+
+# a recommendation sentence is preferred (logit scale) when the question asks what is recommended or its grade
+RECOMMENDATION_BONUS = 1.0
 
 _AUX = (
     r"(?:is|are|am|does|do|did|should|can|could|may|might|must|will|would|has|have|had|was|were|shall|"
@@ -82,6 +87,19 @@ def is_yes_no_question(question: str) -> bool:
 
 
 
+_RECOMMENDATION_ASK = re.compile(
+    r"\b(?:recommend\w*|suggest\w*|advis\w*|endorse\w*|support\w*|favou?r\w*|grade|should|need|needs|offer\w*|screen\w*|"
+    r"tested|test|checked|get|take|taking|use|start|give|receive|prescrib\w*|worth\w*|supposed to|okay|ok to|acceptable|"
+    r"cover\w*|conclude\w*|routine\w*|indicated|appropriate|say about|position)\b",
+    re.I,
+)
+
+
+def asks_for_recommendation(question: str) -> bool:
+    """Whether the question asks what a guideline recommends (to do, offer, screen, test, give), or its grade."""
+    return bool(_RECOMMENDATION_ASK.search(question))
+
+
 # ------------------------------------------------------------------------------------------- extractive
 class ExtractiveDrafter:
     """Quotes the evidence sentences the reader says answer the question, each with its citation. Deterministic.
@@ -93,10 +111,11 @@ class ExtractiveDrafter:
 
     name = "extractive"
 
-    def __init__(self, reader: Reader, settings: GenerationSettings, margin: float = 2.5) -> None:
+    def __init__(self, reader: Reader, settings: GenerationSettings, margin: float = 2.5, population_weight: float = 1.5) -> None:
         self.reader = reader
         self.settings = settings
         self.margin = margin
+        self.population_weight = population_weight
 
     def draft(self, question: str, evidence: Sequence[SearchResult], on_token: Callable[[str], None] | None = None) -> Draft:
         evidence = list(evidence[: self.settings.evidence_chunks])
@@ -104,10 +123,15 @@ class ExtractiveDrafter:
         if not candidates:
             return Draft("", cannot_answer=True, model=self.name)
         relevance = [float(p) for p in self.reader.relevance(question, [s for _, _, s in candidates])]
+        asked = read_population(question, question=True)
+        wants_recommendation = asks_for_recommendation(question)
         scored = []
         for (n, pos, sentence), rel, meta in zip(candidates, relevance, _meta_flags(candidates, evidence)):
             prior = evidence[n - 1].reader_score
             score = logit(rel) + 0.5 * (logit(prior) if prior is not None else 0.0) - (1.0 if meta else 0.0)
+            score += self._population_term(asked, sentence)
+            if wants_recommendation and parse_recommendation(sentence) is not None:
+                score += RECOMMENDATION_BONUS
             scored.append((score, n, pos, sentence, rel))
         scored.sort(key=lambda t: (-t[0], t[1], t[2]))
         best = scored[0]
@@ -132,6 +156,14 @@ class ExtractiveDrafter:
         if disagreement is not None:
             extra["disagreement"] = {"markers": disagreement["markers"], "p_contradicted": disagreement["p"]}
         return Draft(text, model=self.name, extra=extra)
+
+    def _population_term(self, asked: Population, sentence: str) -> float:
+        """The population fit as a score: a sentence about another group (another age band, sex, pregnancy status or
+        smoking history than the question's) loses twice the weight; one that names the question's group gains."""
+        if asked.empty:
+            return 0.0
+        fit = population_fit(asked, read_population(sentence))
+        return -2.0 * self.population_weight if fit <= -1.0 else self.population_weight * fit * 0.5
 
     def _disagreement(self, best, scored, evidence: Sequence[SearchResult]):
         """The best relevant sentence of another current document that contradicts the best sentence (either way

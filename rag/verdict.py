@@ -11,6 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from clinrag.text import content_terms
+from rag.population import Population, population_fit
+from rag.recommendation import AGAINST, FOR, VERDICT_OF, Recommendation
+
 YES, NO, NOT_STATED = 0, 1, 2
 
 
@@ -61,3 +65,113 @@ def decide_verdict(
         if hedge:
             return VerdictDecision(None, best_p, best_i, f"the evidence makes it a conditional or individual decision ({hedge!r})")
     return VerdictDecision("yes" if best_label == YES else "no", best_p, best_i, "stated by the evidence")
+
+
+# ----------------------------------------------------------------------------------------------- recommendations
+# words of a question that say it is a question, or name the asker or the guideline, not what is recommended
+_GENERIC = frozenset(content_terms(
+    "does do is are should would could can recommend recommended recommendation grade give gives say says uspstf task "
+    "force usptf guideline statement statements support supported suggest advise clinician clinicians doctor provider "
+    "need needs still get getting take taking use start offer routine routinely year years old aged age adult adults "
+    "man men woman women mom mum dad father mother son daughter grandpa grandma child children my he she his her "
+    "i im me anyway yet now time actually supposed worthwhile okay ok safe someone whether patient patients person "
+    "people screen screening test tested testing checked check checks"
+))
+_NEGATIVE_ASK = re.compile(r"\b(?:avoid\w*|not|n't|stop\w*|discontinu\w*|withh[oe]ld\w*|contraindicat\w*|harm\w*|unsafe|"
+                           r"dangerous|skip\w*|against|instead|rather than|no longer|without)\b", re.I)
+_AGAINST_ASK = re.compile(r"\b(?:recommend\w*|advis\w*|suggest\w*)\s+against\b", re.I)
+_COMPARATIVE = re.compile(r"\b(?:over|rather than|instead of|in preference to|versus|vs\.?|compared with|more than|better than)\b|,\s*not\b", re.I)
+MIN_TOPIC_OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class RecommendationVerdict:
+    """What the recommendation sentences say to a yes/no question. ``verdict`` is None when no recommendation
+    addresses the question's intervention and population; ``other_groups`` then lists the groups the guideline
+    does address, as (population, what it says) pairs."""
+
+    verdict: str | None
+    index: int | None
+    recommendation: Recommendation | None
+    reason: str
+    other_groups: tuple[tuple[str, str], ...] = ()
+
+
+def topic_overlap(question: str, sentence: str, context: str = "") -> float:
+    """The share of the question's topic terms (what it asks about, not how it asks) that the sentence, or the title
+    and section it stands under, contains."""
+    wanted = {t for t in content_terms(question) if t not in _GENERIC and not t.isdigit()}
+    if not wanted:
+        return 0.0
+    have = set(content_terms(f"{sentence} {context}"))
+    return len(wanted & have) / len(wanted)
+
+
+def _comparison_agrees(question: str, sentence: str) -> bool:
+    """A sentence that prefers one thing over another answers only a question that compares the same way round."""
+    s = _COMPARATIVE.search(sentence)
+    if not s:
+        return True
+    q = _COMPARATIVE.search(question)
+    if not q:
+        return False
+    q_left = {t for t in content_terms(question[: q.start()]) if t not in _GENERIC}
+    q_right = {t for t in content_terms(question[q.end():]) if t not in _GENERIC}
+    s_left, s_right = set(content_terms(sentence[: s.start()])), set(content_terms(sentence[s.end():]))
+    same = len(q_left & s_left) + len(q_right & s_right)
+    swapped = len(q_left & s_right) + len(q_right & s_left)
+    return same > swapped
+
+
+def what_it_says(rec: Recommendation) -> str:
+    words = {"for": "recommended", "against": "recommended against", "individual": "an individual decision",
+             "insufficient": "insufficient evidence"}[rec.direction]
+    return f"{words} ({rec.grade})" if rec.grade else words
+
+
+def recommendation_verdict(
+    question: str,
+    asked: Population,
+    sentences: Sequence[str],
+    recommendations: Sequence[Recommendation | None],
+    contexts: Sequence[str] = (),
+) -> RecommendationVerdict | None:
+    """The verdict the recommendation sentences give a yes/no question about doing, offering, screening or
+    recommending something, or None when the question is not of that kind or no sentence is a recommendation.
+
+    A sentence counts only when it addresses the question's intervention (at least ``MIN_TOPIC_OVERLAP`` of its topic
+    terms, in the sentence or its title and section) and population (no mismatch of age band, sex, pregnancy or
+    smoking history). For -> "yes", against -> "no", individual -> "it depends", insufficient -> "insufficient
+    evidence"; a question that asks whether something is recommended *against* reads the other way round, and a
+    question put in the negative ("should X be avoided?") is left to the reader."""
+    flip = bool(_AGAINST_ASK.search(question))
+    if not flip and _NEGATIVE_ASK.search(question.split("(")[0]):
+        return None
+    contexts = list(contexts) + [""] * (len(sentences) - len(contexts))
+    eligible: list[tuple[float, float, int]] = []
+    mismatched: list[int] = []
+    for i, (sentence, rec) in enumerate(zip(sentences, recommendations)):
+        if rec is None:
+            continue
+        overlap = topic_overlap(question, sentence, contexts[i])
+        if overlap < MIN_TOPIC_OVERLAP or not _comparison_agrees(question, sentence):
+            continue
+        fit = population_fit(asked, rec.population_record) if rec.population_record is not None else 0.0
+        if fit <= -1.0:
+            mismatched.append(i)
+            continue
+        eligible.append((fit, overlap, i))
+    if not eligible:
+        if mismatched:
+            groups = tuple((recommendations[i].population or "another group", what_it_says(recommendations[i])) for i in mismatched)
+            return RecommendationVerdict(None, None, None, "the guideline addresses other groups than the one asked about", groups)
+        return None
+    fit, overlap, i = max(eligible, key=lambda t: (t[0], t[1], -t[2]))
+    rec = recommendations[i]
+    direction = rec.direction
+    if flip and direction in (FOR, AGAINST):
+        direction = AGAINST if direction == FOR else FOR
+    elif flip:
+        return RecommendationVerdict(VERDICT_OF[direction], i, rec, f"the recommendation is {what_it_says(rec)}")
+    return RecommendationVerdict(VERDICT_OF[direction], i, rec, f"the recommendation states it: {rec.cue!r}"
+                                 + (f" ({rec.grade})" if rec.grade else ""))

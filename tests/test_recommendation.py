@@ -1,0 +1,174 @@
+"""The recommendation parser, the population reader and the recommendation verdict (pure, fast)."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.clinical_question import clinical_question, drop_irrelevant_attributes
+from rag.population import Population, population_fit, question_age, read_population, sentence_ages
+from rag.recommendation import AGAINST, FOR, INDIVIDUAL, INSUFFICIENT, parse_recommendation, read_grade
+from rag.verdict import recommendation_verdict
+
+# our own sentences in the wording guidelines use (USPSTF, GRADE, VA/DoD, IDSA, CDC, ACC/AHA)
+TABLE = [
+    ("Grade B: The USPSTF recommends 1-time screening for AAA with ultrasonography in men aged 65 to 75 years who have ever smoked.", FOR, "grade B"),
+    ("The USPSTF recommends against screening for thyroid cancer in asymptomatic adults (grade D).", AGAINST, "grade D"),
+    ("The USPSTF recommends that clinicians selectively offer screening for colorectal cancer in adults aged 76 to 85 years.", INDIVIDUAL, None),
+    ("For men aged 55 to 69 years, the decision to undergo PSA-based screening should be an individual one (grade C).", INDIVIDUAL, "grade C"),
+    ("The USPSTF concludes that the current evidence is insufficient to assess the balance of benefits and harms of screening for oral cancer in adults.", INSUFFICIENT, None),
+    ("The Work Group suggests not offering Tai Chi for the treatment of hypertension.", AGAINST, None),
+    ("We suggest against the routine use of an inferior vena cava filter in patients treated with anticoagulants (weak recommendation, moderate-certainty evidence).", AGAINST, "weak recommendation, moderate-certainty evidence"),
+    ("For patients with VTE, apixaban or rivaroxaban is recommended over a vitamin K antagonist (strong recommendation, moderate-certainty evidence).", FOR, "strong recommendation, moderate-certainty evidence"),
+    ("Viscosupplementation is not recommended for hip arthritis.", AGAINST, None),
+    ("Diagnostic arthroscopy is not covered.", AGAINST, None),
+    ("Do not use meperidine for chronic pain.", AGAINST, None),
+    ("Clinicians should prescribe immediate-release opioids instead of extended-release opioids when starting opioid therapy.", FOR, None),
+    ("Rifampin is not recommended in patients receiving antiretroviral therapy (A-II).", AGAINST, "A-II"),
+    ("Antibiotic therapy should not be delayed in patients with suspected sepsis.", FOR, None),
+    ("Lithium should be considered for patients with bipolar disorder who do not have contraindications.", FOR, None),
+    ("(Weak Against) There is insufficient evidence to recommend for or against prazosin for nightmares.", INSUFFICIENT, "Weak Against"),
+    ("Offer a facemask to patients with respiratory symptoms at check-in.", FOR, None),
+    ("The Task Force recommends team-based care to improve blood pressure control.", FOR, None),
+    ("Strong Recommendation, Moderate-Quality Evidence: clinicians should treat acute cystitis with nitrofurantoin.", FOR, "Strong Recommendation, Moderate-Quality Evidence"),
+]
+NOT_RECOMMENDATIONS = [
+    "These results suggest that aspirin reduces the risk of recurrence.",
+    "The grade D recommendation reflects moderate certainty that starting aspirin has no net benefit.",
+    "B The USPSTF recommends the service.",
+    "Abdominal aortic aneurysm is usually defined as an infrarenal diameter of 3.0 cm or larger.",
+]
+
+
+@pytest.mark.parametrize("sentence, direction, grade", TABLE)
+def test_recommendation_table(sentence, direction, grade):
+    rec = parse_recommendation(sentence)
+    assert rec is not None, sentence
+    assert rec.direction == direction, (sentence, rec.cue)
+    assert (rec.grade or None) == grade
+
+
+@pytest.mark.parametrize("sentence", NOT_RECOMMENDATIONS)
+def test_findings_and_scales_are_not_recommendations(sentence):
+    assert parse_recommendation(sentence) is None
+
+
+def test_a_grade_on_the_line_before_counts():
+    rec = parse_recommendation("The Work Group recommends offering cognitive behavioral therapy for insomnia.", before="text\n(Strong For)\n")
+    assert rec is not None and rec.grade == "Strong For" and rec.strength == "strong"
+    after = parse_recommendation("The USPSTF recommends screening for HIV in adolescents and adults aged 15 to 65 years.", after=" (A recommendation)\n")
+    assert after is not None and after.grade == "grade A"
+
+
+_word = st.text(string.ascii_lowercase, min_size=3, max_size=9).filter(lambda w: w not in {"not", "avoid", "should", "offer", "against", "insufficient", "individual", "consider", "provide", "prescribe", "must", "discouraged", "suggest", "support", "supports", "favor", "favors", "advise", "advises", "recommend", "recommends", "never", "selective", "selectively", "contraindicated", "evidence", "refrain", "grade", "decision"})
+_phrase = st.lists(_word, min_size=1, max_size=4).map(" ".join)
+_body = st.sampled_from(["The USPSTF", "The Work Group", "The panel", "We", "The committee"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(_body, _phrase, _phrase)
+def test_against_negation_governs_only_its_verb(body, intervention, group):
+    """A negation inside the population clause ("who do not have symptoms") does not turn a recommendation around;
+    one on the verb does."""
+    assert parse_recommendation(f"{body} recommends {intervention} in {group} who do not have symptoms.").direction == FOR
+    assert parse_recommendation(f"{body} recommends against {intervention} in {group}.").direction == AGAINST
+    assert parse_recommendation(f"{body} does not recommend {intervention} for {group}.").direction == AGAINST
+    assert parse_recommendation(f"{body} suggests not offering {intervention} to {group}.").direction == AGAINST
+
+
+@settings(max_examples=150, deadline=None)
+@given(_phrase, _phrase)
+def test_double_negatives_and_not_only(intervention, group):
+    assert parse_recommendation(f"Clinicians should not only offer {intervention} but also counsel {group}.").direction == FOR
+    assert parse_recommendation(f"{intervention.capitalize()} should not be withheld from {group}.").direction == FOR
+    assert parse_recommendation(f"{intervention.capitalize()} should not be used in {group}.").direction == AGAINST
+
+
+_acronym = st.text(string.ascii_uppercase, min_size=2, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_acronym, _acronym, st.sampled_from("ABCDI"))
+def test_grade_letters_next_to_other_capitals(a, b, letter):
+    """Capital letters of acronyms (USPSTF, COPD, HIV, "A AAA") never read as a grade; "grade X" and "X recommendation" do."""
+    plain = f"The {a} recommends screening for {b} in adults. A {b} test is used."
+    assert read_grade(plain)[0] is None
+    assert read_grade(f"The {a} recommends screening for {b} (grade {letter}).")[0] == f"grade {letter}"
+    assert read_grade(f"{a} {b}: {letter} recommendation")[0] == f"grade {letter}"
+
+
+# ----------------------------------------------------------------------------------------------- populations
+def test_sentence_ages():
+    assert sentence_ages("in adults aged 50 to 75 years")[0][0] == (50.0, 75.0)
+    assert sentence_ages("in women 75 years or older")[0][0][0] == 75.0
+    assert sentence_ages("in women younger than 21 years")[0][0] == (0.0, 20.0)
+    assert sentence_ages("children aged 6 to 24 months")[0][0] == (0.5, 2.0)
+    assert sentence_ages("give 500 mg for 5 to 7 days") == []
+
+
+def test_question_ages():
+    assert question_age("my dad is 70, does he still need colon cancer checks?") == (70.0, 70.0)
+    assert question_age("I'm 10 weeks pregnant. Is a urine culture recommended?") is None
+    assert question_age("55 yo F, asx: screening ECG?") == (55.0, 55.0)
+    assert question_age("What about adults aged 76 to 85 years?") == (76.0, 85.0)
+
+
+def test_population_fit_neighbouring_groups():
+    asked = read_population("colorectal cancer screening in adults aged 76 to 85", question=True)
+    assert population_fit(asked, read_population("screening adults 86 years or older")) < 0
+    assert population_fit(asked, read_population("selectively offer screening in adults aged 76 to 85 years")) > 0
+    woman_75 = read_population("mammography for women 75 years or older", question=True)
+    assert population_fit(woman_75, read_population("biennial screening mammography for women aged 50 to 74 years")) < 0
+    smoker = read_population("my dad is 70 and smoked for 30 years", question=True)
+    assert population_fit(smoker, read_population("in men aged 65 to 75 years who have never smoked")) < 0
+    assert population_fit(smoker, read_population("in men aged 65 to 75 years who have ever smoked")) > 0
+    assert population_fit(Population(), read_population("in adults aged 50 to 75 years")) == 0
+
+
+# ----------------------------------------------------------------------------------------------- lay questions
+def test_lay_question_becomes_clinical():
+    read = clinical_question("my dad is 70, does he still need colon cancer checks?")
+    assert "colorectal" in read.text and "man aged 70 years" in read.text
+    assert read.original.startswith("my dad is 70")
+
+
+def test_attributes_that_do_not_change_a_recommendation_are_dropped():
+    text, dropped = drop_irrelevant_attributes("For a Hindu retired farmer with CKD, how soon should potassium be checked?")
+    assert "Hindu" not in text and "farmer" not in text and "CKD" in text and dropped
+    text, _ = drop_irrelevant_attributes("For an uninsured construction worker with high office readings, is out-of-office measurement recommended?")
+    assert "uninsured" not in text and "construction" not in text and "high office readings" in text
+    same, dropped = drop_irrelevant_attributes("Should pregnant women be screened for bacteriuria?")
+    assert same == "Should pregnant women be screened for bacteriuria?" and dropped == ()
+
+
+# ----------------------------------------------------------------------------------------------- verdicts
+def _verdict(question, sentences, contexts=()):
+    asked = read_population(question, question=True)
+    return recommendation_verdict(question, asked, sentences, [parse_recommendation(s) for s in sentences], contexts)
+
+
+def test_verdict_follows_the_recommendation_for_the_asked_population():
+    sentences = [
+        "The USPSTF recommends screening for colorectal cancer in adults aged 50 to 75 years.",
+        "The USPSTF recommends that clinicians selectively offer screening for colorectal cancer in adults aged 76 to 85 years.",
+    ]
+    assert _verdict("Does the USPSTF recommend colorectal cancer screening in adults aged 60?", sentences).verdict == "yes"
+    assert _verdict("Should adults aged 80 get colorectal cancer screening?", sentences).verdict == "it depends"
+    other = _verdict("Should adults aged 90 get colorectal cancer screening?", sentences)
+    assert other.verdict is None and other.other_groups
+
+
+def test_against_gives_no_and_asking_against_reads_the_other_way():
+    s = ["The USPSTF recommends against screening for COPD in asymptomatic adults."]
+    assert _verdict("Does the USPSTF recommend screening asymptomatic adults for COPD?", s).verdict == "no"
+    assert _verdict("Does the USPSTF recommend against screening asymptomatic adults for COPD?", s).verdict == "yes"
+
+
+def test_no_verdict_for_another_intervention_or_a_reversed_comparison():
+    s = ["Warfarin is recommended over a direct oral anticoagulant for patients with a mechanical heart valve."]
+    assert _verdict("Is a direct oral anticoagulant preferred over warfarin for a mechanical heart valve?", s) is None
+    assert _verdict("Does the guideline recommend yoga for low back pain?", s) is None
+    assert _verdict("Should X be avoided in a mechanical heart valve?", s) is None  # negative questions go to the reader
