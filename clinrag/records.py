@@ -207,6 +207,8 @@ class AnswerRecord:
     # the recommendation the deciding (or first) sentence states: {direction, strength, grade, population, intervention,
     # cue, chunk_id}; direction is for | against | individual | insufficient
     recommendation: dict[str, Any] | None = None
+    # calibrated P(the answer addresses what was asked); ``groundedness`` is P(every shown statement is supported)
+    answers_question: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

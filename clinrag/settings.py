@@ -167,6 +167,10 @@ class PolicySettings(_Section):
     min_groundedness: float | None = Field(
         None, ge=0, le=1, description="Refuse when the calibrated score is below; None uses the fitted operating point."
     )
+    min_answers_question: float | None = Field(
+        None, ge=0, le=1,
+        description="Refuse when the calibrated P(the answer addresses the question) is below; None uses the fitted one.",
+    )
     min_verdict: float | None = Field(
         None, ge=0, le=1,
         description="State a yes/no verdict only when the reader's verdict probability reaches this; None uses the fitted one.",

@@ -28,6 +28,7 @@ from clinrag.settings import Settings
 from clinrag.text import split_sentences
 from rag.calibration import CalibrationSet
 from rag.focus import focus_question
+from rag.groundedness import VERBATIM_FEATURES, groundedness, verdict_precision
 from rag.generators import candidate_sentences, is_yes_no_question
 from rag.policy import (
     answerability_features,
@@ -140,7 +141,7 @@ class Answerer:
         sources = [by_chunk.get(s.citations[0]) if s.citations else None for s in kept]
         recommendations = [recommendation_in_passage(s.text, src.text) if src is not None else parse_recommendation(s.text)
                            for s, src in zip(kept, sources)]
-        recommendation, lead, notes = None, None, []
+        recommendation, lead, notes, verdict_source = None, None, [], None
         if is_yes_no_question(question):
             probabilities = self.reader.verdict(query, [s.text for s in kept])
             stated = recommendation_verdict(query, asked, [s.text for s in kept], recommendations,
@@ -154,6 +155,7 @@ class Answerer:
                 kept = [kept[i]] + [s for j, s in enumerate(kept) if j != i]
                 recommendations = [recommendations[i]] + [r for j, r in enumerate(recommendations) if j != i]
                 recommendation = stated.recommendation.to_dict(kept[0].citations[0] if kept[0].citations else None)
+                verdict_source = "recommendation"
             elif stated is not None and stated.other_groups:
                 verdict_reason = stated.reason
                 notes.append(other_groups_note(asked, stated.other_groups))
@@ -167,6 +169,7 @@ class Answerer:
                 if decision.reason == "the evidence points both ways":
                     conflict = _disagreement(kept, np.asarray(probabilities), shown)
                 lead = f"{verdict.capitalize()}." if verdict else None
+                verdict_source = "reader" if verdict else None
         if recommendation is None:
             first = next((i for i, r in enumerate(recommendations) if r is not None), None)
             if first is not None:
@@ -174,9 +177,13 @@ class Answerer:
         timings["verdict"] = time.perf_counter() - t
 
         g_features = self._groundedness_features(query, features, answerability, kept, dropped, draft, verdict_confidence, shown)
-        groundedness = round(self.calibration.get("groundedness").probability(g_features), 4)
-        if groundedness < self._threshold("min_groundedness"):
-            return self._refusal(context, REFUSAL_LOW_GROUNDEDNESS, dropped=dropped + kept, groundedness=groundedness, signals=g_features)
+        answers_question = round(self.calibration.get("answers_question").probability(g_features), 4)
+        current = {e.chunk_id for e in shown if e.status != "superseded"}
+        grounded = round(groundedness(kept, current, self._verbatim_probability(),
+                                      verdict_precision(self.calibration.verdict_precision, verdict_source)), 4)
+        if grounded < self._threshold("min_groundedness") or answers_question < self._threshold("min_answers_question"):
+            return self._refusal(context, REFUSAL_LOW_GROUNDEDNESS, dropped=dropped + kept, groundedness=grounded,
+                                 signals=g_features, answers_question=answers_question)
         cited = {c for s in kept for c in s.citations}
         body = " ".join(f"{s.text} " + "".join(f"[{m}]" for m in s.markers) + _grade_note(s.text, r)
                         for s, r in zip(kept, recommendations))
@@ -188,7 +195,7 @@ class Answerer:
             decision="answer",
             answer=answer.strip(),
             sentences=kept,
-            groundedness=groundedness,
+            groundedness=grounded,
             refusal_reason=None,
             evidence=ordered,
             timings_s=_rounded(timings),
@@ -205,7 +212,12 @@ class Answerer:
             verdict_confidence=verdict_confidence,
             verdict_reason=verdict_reason,
             recommendation=recommendation,
+            answers_question=answers_question,
         )
+
+    def _verbatim_probability(self) -> float:
+        """What the support calibrator says of a claim its passage states word for word."""
+        return self.calibration.get("support").probability(VERBATIM_FEATURES)
 
     def _premise_contradiction(self, question: str, shown: Sequence[SearchResult]) -> dict | None:
         """When the question takes a claim for granted that the best passages contradict: the claim, the sentence
@@ -314,6 +326,7 @@ class Answerer:
         dropped: list[SentenceRecord] | None = None,
         groundedness: float = 0.0,
         signals: dict[str, float] | None = None,
+        answers_question: float | None = None,
         closest: Sequence[SearchResult] = (),
         premise: dict | None = None,
     ) -> AnswerRecord:
@@ -342,6 +355,7 @@ class Answerer:
             signals=_rounded(signals or context.features),
             focused_question=context.query if context.query != context.question else None,
             recommendation=(premise or {}).get("recommendation"),
+            answers_question=answers_question,
         )
 
 

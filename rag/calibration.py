@@ -70,7 +70,7 @@ DEFAULTS: dict[str, LogisticCalibrator] = {
         ("entailed", "contradicted", "coverage", "numbers_ok", "judge"), (2.0, -1.5, 1.0, 0.5, 1.5), 0.5,
         (0.5, 0.2, 0.6, 0.5, 0.5), (0.3, 0.3, 0.25, 0.5, 0.3), {"fitted": False},
     ),
-    "groundedness": LogisticCalibrator(
+    "answers_question": LogisticCalibrator(
         ("answerability", "support_min", "sentence_relevance_max"), (1.5, 1.5, 1.0), 0.0, (0.5, 0.6, 0.5),
         (0.25, 0.25, 0.25), {"fitted": False},
     ),
@@ -83,6 +83,9 @@ class CalibrationSet:
     models: dict[str, LogisticCalibrator]
     thresholds: dict[str, float] = field(default_factory=dict)
     source: str = ""
+    # measured precision of stated verdicts by where they come from ("recommendation", "reader"): the verdict's
+    # probability of being supported in the groundedness product (rag/groundedness.py)
+    verdict_precision: dict[str, float] = field(default_factory=dict)
 
     def get(self, name: str) -> LogisticCalibrator:
         model = self.models.get(name)
@@ -104,7 +107,8 @@ class CalibrationSet:
     @classmethod
     def defaults(cls) -> "CalibrationSet":
         """Hand-set priors and thresholds, for unit tests with fake models."""
-        return cls("defaults", dict(DEFAULTS), {"min_answerable": 0.5, "min_groundedness": 0.2, "min_verdict": 0.8}, "defaults")
+        return cls("defaults", dict(DEFAULTS), {"min_answerable": 0.5, "min_groundedness": 0.2, "min_answers_question": 0.0,
+                                                "min_verdict": 0.8}, "defaults", {"recommendation": 0.9, "reader": 0.8})
 
 
 def calibration_tag(settings) -> str:
@@ -126,7 +130,8 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> CalibrationSet:
         models = {name: LogisticCalibrator.from_dict(m) for name, m in data.get("models", {}).items()}
     except (ValueError, KeyError, TypeError) as exc:
         raise CalibrationError(f"calibration file {path} is not valid ({exc}); restore it from git or refit it") from exc
-    return CalibrationSet(data.get("settings_fingerprint", ""), models, data.get("thresholds", {}), str(path))
+    return CalibrationSet(data.get("settings_fingerprint", ""), models, data.get("thresholds", {}), str(path),
+                          {k: float(v) for k, v in (data.get("verdict_precision") or {}).get("values", {}).items()})
 
 
 def save_calibration(calibration: CalibrationSet, path: Path = CALIBRATION_FILE, extra: dict | None = None) -> None:
@@ -134,6 +139,7 @@ def save_calibration(calibration: CalibrationSet, path: Path = CALIBRATION_FILE,
         "settings_fingerprint": calibration.fingerprint,
         "thresholds": calibration.thresholds,
         "models": {name: m.to_dict() for name, m in calibration.models.items()},
+        **({"verdict_precision": {"values": calibration.verdict_precision}} if calibration.verdict_precision else {}),
         **(extra or {}),
     }
     path.write_text(json.dumps(data, indent=2) + "\n")

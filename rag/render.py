@@ -28,7 +28,8 @@ def percent(value: float | None) -> str:
 
 @dataclass(frozen=True)
 class GroundednessBand:
-    """How to read a calibrated groundedness score: the estimated chance that the answer is right and supported.
+    """How to read a groundedness score: the estimated chance that every statement shown is supported by the passage it
+    cites (whether the answer addresses the question is ``answers_question``, read with ``addresses_question_note``).
 
     ``level`` names the band (``high``/``moderate``/``low``/``none``), ``advice`` says what a clinician should do."""
 
@@ -37,8 +38,8 @@ class GroundednessBand:
     advice: str
 
 
-# The one place the bands live (the CLI's text, the UI's badge and colour all read it). The score is calibrated
-# (rag/calibration.py), so 0.85 means about 85 of 100 such answers were right on the held-back suites.
+# The one place the bands live (the CLI's text, the UI's badge and colour all read it). The score is built from
+# calibrated parts (rag/groundedness.py), so 0.85 means about 85 of 100 such answers have every statement supported.
 GROUNDEDNESS_BANDS: tuple[GroundednessBand, ...] = (
     GroundednessBand(0.85, "high", "well supported: the cited passages state this; check the highlighted text before acting"),
     GroundednessBand(0.65, "moderate", "supported with some uncertainty: read the cited passages before relying on it"),
@@ -56,6 +57,17 @@ def groundedness_meaning(value: float) -> str:
     """A short plain-language reading of the calibrated groundedness score: 'high: well supported: ...'."""
     band = groundedness_band(value)
     return f"{band.level}: {band.advice}"
+
+
+ANSWERS_QUESTION_FLOOR = 0.5
+
+
+def addresses_question_note(answers_question: float | None) -> str | None:
+    """Words for the reader when the calibrated P(the answer addresses the question) is low; None otherwise."""
+    if answers_question is None or answers_question >= ANSWERS_QUESTION_FLOOR:
+        return None
+    return (f"The quoted passages may not answer exactly what was asked (estimated {percent(answers_question)} chance "
+            "that they do): check that they speak to your question and patient.")
 
 
 def support_level(support: float) -> str:
@@ -170,6 +182,9 @@ def render_text(record: AnswerRecord) -> str:
         lines += textwrap.wrap(record.answer, width=100) or [""]
         lines.append("")
         lines.append(f"Groundedness: {percent(record.groundedness)} ({groundedness_meaning(record.groundedness)})")
+        note = addresses_question_note(record.answers_question)
+        if note:
+            lines.append(f"Note: {note}")
         for i, s in enumerate(record.sentences, start=1):
             marks = "".join(f"[{m}]" for m in s.markers)
             lines += _wrap(f"sentence {i}: support {percent(s.support)} ({support_level(s.support)}) {marks}".rstrip(), "  ")
@@ -251,6 +266,9 @@ def render_markdown(record: AnswerRecord) -> str:
             lines.append(f"{_md(s.text)} " + "".join(f"\\[{m}\\]" for m in s.markers))
         band = groundedness_band(record.groundedness)
         lines += ["", f"**Groundedness:** {percent(record.groundedness)} ({band.level}: {band.advice})", ""]
+        note = addresses_question_note(record.answers_question)
+        if note:
+            lines += [f"*{note}*", ""]
         sources = [(n, record.evidence[n - 1]) for n in cited_numbers(record)]
         heading = "Sources"
     lines += [f"### {heading}", ""]

@@ -126,7 +126,7 @@ def support_rows(app: App) -> tuple[list[dict], np.ndarray]:
 def collect(base, app_support: LogisticCalibrator, per_suite: int | None) -> list[dict]:
     open_policy = PolicySettings(min_answerable=0.0, min_groundedness=0.0, min_verdict=0.0)
     provisional = CalibrationSet("collect", {"answerability": DEFAULTS["answerability"], "support": app_support,
-                                             "groundedness": DEFAULTS["groundedness"]}, {}, "collect")
+                                             "answers_question": DEFAULTS["answers_question"]}, {}, "collect")
     shared_app = App(base)
     out: list[dict] = []
     for name, (folder, only_type, cap) in {**FIT_SUITES, **UNSEEN_SUITES}.items():
@@ -310,7 +310,9 @@ def main() -> int:
             break
     log(f"groundedness threshold {t_ground}")
 
-    thresholds = {"min_answerable": t_answer, "min_groundedness": t_ground, "min_verdict": t_verdict}
+    # the fitted "groundedness" model of this script predicts whether the answer is right: it ships as answers_question;
+    # the groundedness badge itself is the product of statement supports (rag/groundedness.py), not refused on here
+    thresholds = {"min_answerable": t_answer, "min_groundedness": 0.0, "min_answers_question": t_ground, "min_verdict": t_verdict}
     fold_b = [r for r in rows if r["fold"] == "B"]
     report["thresholds"] = thresholds
     report["operating_point_fold_b"] = {
@@ -321,7 +323,7 @@ def main() -> int:
     }
     for s, p in report["operating_point_fold_b"].items():
         log(f"fold B {s}: {p}")
-    calibration = CalibrationSet(tag, {"answerability": answerability, "support": support, "groundedness": groundedness}, thresholds)
+    calibration = CalibrationSet(tag, {"answerability": answerability, "support": support, "answers_question": groundedness}, thresholds)
     save_calibration(calibration, args.out, {
         "fitted_on": "scripts/fit_calibration.py: held-back support pairs; " + ", ".join(FIT_SUITES) + " (folds A+B)",
         "thresholds_chosen_on": "fold A (out-of-fold predictions); operating point reported on fold B",

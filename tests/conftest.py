@@ -128,10 +128,11 @@ def unit_calibration():
         {
             "answerability": LogisticCalibrator(("rel_max",), (3.0,), 0.0, (0.3,), (0.15,)),
             "support": DEFAULTS["support"],
-            "groundedness": LogisticCalibrator(("support_min",), (3.0,), 0.0, (0.4,), (0.2,)),
+            "answers_question": LogisticCalibrator(("support_min",), (3.0,), 0.0, (0.4,), (0.2,)),
         },
-        {"min_answerable": 0.5, "min_groundedness": 0.2, "min_verdict": 0.8},
+        {"min_answerable": 0.5, "min_groundedness": 0.2, "min_answers_question": 0.0, "min_verdict": 0.8},
         "unit-test",
+        {"recommendation": 0.95, "reader": 0.85},
     )
 
 

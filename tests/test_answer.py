@@ -154,9 +154,9 @@ def test_the_shipped_calibration_fits_the_default_settings_and_a_mismatch_is_an_
 
     shipped = load_calibration()
     assert shipped.fingerprint == calibration_tag(load_settings()), "rag/calibration.json is stale: run scripts/fit_calibration.py"
-    for name in ("answerability", "support", "groundedness"):
+    for name in ("answerability", "support", "answers_question"):
         assert shipped.models[name].info["fitted"] is True
-    assert {"min_answerable", "min_groundedness", "min_verdict"} <= set(shipped.thresholds)
+    assert {"min_answerable", "min_groundedness", "min_answers_question", "min_verdict"} <= set(shipped.thresholds)
     changed = App(load_settings(index_dir=tmp_path / "i", retrieval={"k_dense": 7}))
     with pytest.raises(CalibrationError, match="refit"):
         changed.calibration

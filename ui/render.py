@@ -17,6 +17,7 @@ from clinrag.records import AnswerRecord, SearchResult
 from rag.render import (
     cited_numbers,
     closest_passages,
+    addresses_question_note,
     groundedness_band,
     highlight_spans,
     is_superseded,
@@ -111,11 +112,13 @@ def verdict_markdown(record: AnswerRecord) -> str:
 def groundedness_markdown(record: AnswerRecord) -> str:
     g = float(record.groundedness or 0.0)
     band = groundedness_band(g)
-    return (
+    text = (
         f"**Groundedness:** {badge(f'{band.level} · {percent(g)}', groundedness_colour(g))} — "
         f"{escape_inline(band.advice[0].upper() + band.advice[1:])}.  \n"
-        "*The calibrated chance that this answer is right and supported by the cited passages.*"
+        "*The estimated chance that every statement shown is supported by the passage it cites.*"
     )
+    note = addresses_question_note(getattr(record, "answers_question", None))
+    return f"{text}  \n⚠️ {escape_inline(note)}" if note else text
 
 
 REFUSAL_TITLES = {
