@@ -280,7 +280,9 @@ def _start(index_dir: Path, monkeypatch, tmp_path: Path, **env: str):
     monkeypatch.setenv("CLINRAG_EVAL_DIR", str(tmp_path / "eval"))
     monkeypatch.setenv("CLINRAG_EVAL_INDEX_DIR", str(tmp_path / "eval-index"))
     monkeypatch.setenv("CLINRAG_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setenv("CLINRAG_USERS_FILE", str(tmp_path / "no-users.json"))  # open mode unless a test adds users
     monkeypatch.delenv("CLINRAG_UI_PASSWORD", raising=False)
+    monkeypatch.delenv("CLINRAG_AUTH__MODE", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     at = AppTest.from_file(str(REPO / "ui" / "app.py"), default_timeout=120)
@@ -398,7 +400,7 @@ def test_app_login_gate_hides_everything_until_the_password(ui_index, monkeypatc
     assert at.error and not at.tabs
     at.text_input(key="login-password").input("s3cret")
     next(b for b in at.button if b.label == "Sign in").click().run()
-    assert len(at.tabs) == 3
+    assert [t.label for t in at.tabs] == ["Ask", "Library", "Evaluation", "Audit", "Users"]  # auth.shared_roles: all
 
 
 def test_app_library_lists_documents_and_sidebar_counts(app_test):

@@ -1,4 +1,7 @@
-"""Streamlit UI of clinrag: Ask (a chat with cited, verified answers), Library and Evaluation.
+"""Streamlit UI of clinrag: Ask (a chat with cited, verified answers), Library, Evaluation, Audit and Users.
+
+Each page is shown only to the roles that may use it (``clinrag.users.PERMISSIONS``, checked again by the page and
+by each of its actions); who is signed in comes from ``ui.access.sign_in``.
 
 Start it with ``clinrag ui`` (binds 127.0.0.1 unless ``--host`` says otherwise) or ``streamlit run ui/app.py``.
 Document text is untrusted: it is only ever shown through ``ui.render`` escaping, ``st.text``, ``st.json`` or
@@ -18,19 +21,39 @@ import streamlit as st  # noqa: E402
 
 from clinrag.errors import ClinragError  # noqa: E402
 from clinrag.settings import Settings, load_settings  # noqa: E402
+from clinrag.users import Identity  # noqa: E402
 from ui import render as R  # noqa: E402
+from ui.access import sign_in, sign_out  # noqa: E402
 from ui.ask import ask_page  # noqa: E402
+from ui.audit import audit_page  # noqa: E402
 from ui.evaluation import evaluation_page  # noqa: E402
 from ui.library import library_page  # noqa: E402
-from ui.runtime import login_gate, runtime  # noqa: E402
+from ui.runtime import runtime  # noqa: E402
+from ui.users import users_page  # noqa: E402
 
 st.set_page_config(page_title="clinrag — guideline QA", page_icon="🩺", layout="wide")
 
 
-def sidebar(settings: Settings) -> None:
+# (tab label, the action that opens it, the page); rendered in this order with Ask last, shown in PAGE_ORDER
+PAGES = (
+    ("Library", "library", library_page),
+    ("Evaluation", "evaluate", evaluation_page),
+    ("Audit", "audit", audit_page),
+    ("Users", "users", users_page),
+    ("Ask", "ask", ask_page),  # last: a new question reruns the script once it is answered
+)
+PAGE_ORDER = ("Ask", "Library", "Evaluation", "Audit", "Users")
+
+
+def sidebar(settings: Settings, identity: Identity) -> None:
     with st.sidebar:
         st.header("clinrag")
         st.caption("Offline clinical guideline QA with cited, verified answers.")
+        roles = ", ".join(sorted(identity.roles)) or "no role"
+        st.markdown(f"Signed in as **{R.escape_inline(identity.name)}** ({R.escape_inline(roles)})")
+        if identity.source in {"accounts", "password"} and st.button("Sign out", key="sign-out"):
+            sign_out()
+            st.rerun()
         try:
             documents = runtime(settings).app.store.documents()
             st.metric("Documents", len(documents))
@@ -53,17 +76,21 @@ def main() -> None:
         st.error(R.escape_md(str(exc)))
         st.stop()
         return
-    if not login_gate(settings):
+    identity = sign_in(settings)
+    if identity is None:
         return
     st.title("clinrag — clinical guideline QA")
-    ask, library, evaluation = st.tabs(["Ask", "Library", "Evaluation"])
-    with library:
-        library_page(settings)
-    with evaluation:
-        evaluation_page(settings)
-    with ask:
-        ask_page(settings)  # last: a new question reruns the script once it is answered
-    sidebar(settings)  # after the pages, so the document count includes an ingest made in this run
+    pages = [(label, page) for label, action, page in PAGES if identity.may(action)]
+    if pages:
+        labels = [label for label in PAGE_ORDER if label in dict(pages)]
+        tabs = dict(zip(labels, st.tabs(labels)))
+        for label, page in pages:
+            with tabs[label]:
+                page(settings, identity)
+    else:
+        st.warning(R.escape_md(f"{identity.name} holds no role that opens a page; an admin grants one with "
+                               f"`clinrag users add {identity.name} --role clinician --replace`."))
+    sidebar(settings, identity)  # after the pages, so the document count includes an ingest made in this run
 
 
 main()

@@ -18,9 +18,11 @@ import streamlit as st
 
 from clinrag.service import AnswerService
 from clinrag.settings import Settings
+from clinrag.users import Identity, require
 from rag.privacy import redact_text
 from rag.render import claims_citing, render_markdown
 from ui import render as R
+from ui.access import permitted
 from ui.runtime import Runtime, runtime, show_error
 
 GENERATOR_HELP = {
@@ -70,8 +72,10 @@ def _events(service: AnswerService, question: str, generator: str, box: dict[str
         yield kind, text
 
 
-def answer_with_progress(rt: Runtime, question: str, generator: str) -> dict[str, Any]:
-    """Answer ``question``, showing stages and the streamed draft; returns the new turn (record or error)."""
+def answer_with_progress(rt: Runtime, question: str, generator: str, identity: Identity) -> dict[str, Any]:
+    """Answer ``question`` for ``identity`` (named in the audit record), showing stages and the streamed draft;
+    returns the new turn (record or error)."""
+    require(identity, "ask")
     first = generator not in rt.warm
     status = st.status(
         "Loading the models (first question since start-up) and searching the guidelines…" if first
@@ -82,7 +86,7 @@ def answer_with_progress(rt: Runtime, question: str, generator: str) -> dict[str
     box: dict[str, Any] = {}
     started = time.perf_counter()
     first_words_s: float | None = None
-    stream = _events(AnswerService(rt.app), question, generator, box)
+    stream = _events(AnswerService(rt.app, user=identity.name), question, generator, box)
     for kind, text in stream:
         if kind == "stage":
             status.update(label=stage_label(text))
@@ -165,7 +169,7 @@ def show_record(turn_id: int, record) -> None:
                 st.caption(R.passage_preview(result))
 
 
-def feedback_controls(settings: Settings, turn: dict[str, Any]) -> None:
+def feedback_controls(settings: Settings, identity: Identity, turn: dict[str, Any]) -> None:
     turn_id = turn["id"]
     if turn.get("feedback"):
         st.caption(f"Feedback saved ({turn['feedback']}). Thank you.")
@@ -176,6 +180,7 @@ def feedback_controls(settings: Settings, turn: dict[str, Any]) -> None:
         from clinrag.feedback import feedback_path, record_feedback
 
         try:
+            require(identity, "ask")
             record_feedback(feedback_path(settings.index_dir), turn["record"], "up" if rating == 1 else "down",
                             comment or "", settings)
         except Exception as exc:  # noqa: BLE001
@@ -185,7 +190,7 @@ def feedback_controls(settings: Settings, turn: dict[str, Any]) -> None:
         st.rerun()
 
 
-def show_turn(settings: Settings, turn: dict[str, Any]) -> None:
+def show_turn(settings: Settings, identity: Identity, turn: dict[str, Any]) -> None:
     with st.chat_message("user"):
         st.markdown(R.escape_md(turn["question"]))
         if turn.get("redaction"):
@@ -206,7 +211,7 @@ def show_turn(settings: Settings, turn: dict[str, Any]) -> None:
                              mime="text/markdown", key=f"download-{turn['id']}", icon=":material/download:")
         with right.popover("Copy as Markdown", icon=":material/content_copy:"):
             st.code(markdown, language="markdown")
-        feedback_controls(settings, turn)
+        feedback_controls(settings, identity, turn)
         with st.expander("Details: timings and settings"):
             st.json(R.details(record))
 
@@ -221,7 +226,9 @@ def redaction_note(question: str, generator: str) -> str:
     return f"Identifiers found in this question ({kinds}) were redacted from {where}."
 
 
-def ask_page(settings: Settings) -> None:
+def ask_page(settings: Settings, identity: Identity) -> None:
+    if not permitted(identity, "ask"):
+        return
     turns: list[dict[str, Any]] = st.session_state.setdefault("turns", [])
     options = generator_options(settings)
     default = settings.generation.generator if settings.generation.generator in options else "extractive"
@@ -242,7 +249,7 @@ def ask_page(settings: Settings) -> None:
         show_error(exc)
         return
     for turn in turns:
-        show_turn(settings, turn)
+        show_turn(settings, identity, turn)
     question = st.chat_input("Ask about the loaded guidelines…", key="chat")
     if question is None:
         return
@@ -256,7 +263,7 @@ def ask_page(settings: Settings) -> None:
     with st.chat_message("assistant"):
         try:
             rt.app.store.require_ready()
-            turn.update(answer_with_progress(rt, question, generator))
+            turn.update(answer_with_progress(rt, question, generator, identity))
         except Exception as exc:  # noqa: BLE001
             turn["error"] = exc
     turns.append(turn)

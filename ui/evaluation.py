@@ -1,6 +1,7 @@
 """The Evaluation page: run a benchmark suite (or a stratified sample of it) with a progress bar, then read the
 report: headline numbers, accuracy per category, the risk-coverage and reliability plots, the records it got
-wrong, and earlier reports beside it. Runs share the process's loaded models (the App of ``ui.runtime``)."""
+wrong, and earlier reports beside it. Runs share the process's loaded models (the App of ``ui.runtime``). Only the
+evaluator role sees the page; each run is appended to the audit log with the evaluator's name."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Any
 
 import streamlit as st
 
+from clinrag.audit import record_event
 from clinrag.settings import REPO_ROOT, Settings
+from clinrag.users import Identity, require
 from ui import render as R
+from ui.access import permitted
 from ui.runtime import runtime, show_error
 
 BUNDLED_SUITES = REPO_ROOT / "eval" / "suites"
@@ -65,7 +69,7 @@ def comparison_rows(eval_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def run_form(settings: Settings) -> None:
+def run_form(settings: Settings, identity: Identity) -> None:
     suites = suite_choices()
     with st.form("eval-run"):
         c1, c2, c3 = st.columns(3)
@@ -78,6 +82,7 @@ def run_form(settings: Settings) -> None:
     if not go:
         return
     try:
+        require(identity, "evaluate")
         rt = runtime(settings)
         from eval.runner import run_suite
 
@@ -93,6 +98,8 @@ def run_form(settings: Settings) -> None:
             on_progress=on_progress,
         )
         bar.progress(1.0, text=f"Done in {report.get('wall_s', 0):.0f} s")
+        record_event(settings, "evaluation", identity.name, suite=name, limit=int(limit), seed=int(seed),
+                     report=out.name, n=report.get("n"), accuracy=(report.get("answer") or {}).get("accuracy"))
     except Exception as exc:  # noqa: BLE001
         show_error(exc)
         return
@@ -137,11 +144,13 @@ def show_report(eval_dir: Path, reports: list[Path]) -> None:
         st.json(report, expanded=False)
 
 
-def evaluation_page(settings: Settings) -> None:
+def evaluation_page(settings: Settings, identity: Identity) -> None:
+    if not permitted(identity, "evaluate"):
+        return
     eval_dir = Path(settings.eval_dir)
     st.markdown("Run a bundled benchmark suite (or a sample of it) with the extractive generator, or read a report "
                 "made with `clinrag eval`:")
-    run_form(settings)
+    run_form(settings, identity)
     st.code(R.EVAL_COMMAND, language="bash")
     reports = R.find_reports(eval_dir)
     if not reports:

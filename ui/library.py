@@ -1,5 +1,6 @@
 """The Library page: upload guidelines with their metadata, watch the ingest, and supersede, retire, restore or
-delete documents through the same library service as ``clinrag library``.
+delete documents through the same library service as ``clinrag library``. Only the librarian role sees the page or
+may act on it; each change is appended to the audit log with the librarian's name (``clinrag.audit.record_event``).
 
 Uploads are checked (type by extension and content, size against ``max_file_mb``) and saved under a fresh folder
 per upload inside ``upload_dir``, so two uploads with the same name never overwrite each other while the file name,
@@ -15,9 +16,12 @@ from typing import Any
 
 import streamlit as st
 
+from clinrag.audit import record_event
 from clinrag.settings import Settings
+from clinrag.users import Identity, require
 from ingest.library import Library
 from ui import render as R
+from ui.access import permitted
 from ui.runtime import Runtime, runtime, show_error
 
 STATUS_CHOICES = ("current", "superseded")
@@ -64,7 +68,8 @@ def metadata_form(documents: list[dict[str, Any]]) -> dict[str, Any]:
     return values
 
 
-def ingest_uploads(settings: Settings, rt: Runtime, files, meta: dict[str, Any]) -> None:
+def ingest_uploads(settings: Settings, rt: Runtime, files, meta: dict[str, Any], identity: Identity) -> None:
+    require(identity, "library")
     checked = [(f, upload_problem(f.name, f.getvalue(), settings.max_file_mb)) for f in files]
     problems = [problem for _, problem in checked if problem]
     accepted = [f for f, problem in checked if problem is None]
@@ -87,11 +92,15 @@ def ingest_uploads(settings: Settings, rt: Runtime, files, meta: dict[str, Any])
         report = rt.app.ingest(paths, metadata=metadata, on_progress=on_progress)
     bar.progress(1.0, text="Ingest finished")
     result: dict[str, Any] = {"report": report, "refused": problems, "superseded": None}
+    st.session_state["ingest_result"] = result
+    record_event(settings, "ingest", identity.name, files=[p.name for p in paths], added=list(report.added),
+                 updated=list(report.updated), failed=[Path(path).name for path, _ in report.failed])
     target = meta.get("supersedes")
     new_ids = list(report.added) + list(report.updated) + list(report.unchanged)
     if target and target != "(none)" and report.ok and len(new_ids) == 1:
-        result["superseded"] = Library(rt.app.store).supersede(target, by=new_ids[0], reason="replaced by an upload")
-    st.session_state["ingest_result"] = result
+        reason = "replaced by an upload"
+        result["superseded"] = Library(rt.app.store).supersede(target, by=new_ids[0], reason=reason)
+        record_event(settings, "library", identity.name, action="supersede", doc_id=target, by=new_ids[0], detail=reason)
 
 
 def show_ingest_result() -> None:
@@ -133,7 +142,7 @@ def document_table(documents: list[dict[str, Any]]) -> None:
     )
 
 
-def actions_form(rt: Runtime, documents: list[dict[str, Any]]) -> None:
+def actions_form(settings: Settings, rt: Runtime, documents: list[dict[str, Any]], identity: Identity) -> None:
     ids = [d["doc_id"] for d in documents]
     with st.form("library-action"):
         c1, c2 = st.columns(2)
@@ -149,6 +158,7 @@ def actions_form(rt: Runtime, documents: list[dict[str, Any]]) -> None:
         return
     library = Library(rt.app.store)
     try:
+        require(identity, "library")
         with rt.write_lock:
             if action == "supersede":
                 if by == "(choose)":
@@ -168,6 +178,8 @@ def actions_form(rt: Runtime, documents: list[dict[str, Any]]) -> None:
                     return
                 library.delete(doc_id, reason=reason)
                 message = f"{doc_id} was deleted from the index."
+        record_event(settings, "library", identity.name, action=action, doc_id=doc_id, detail=reason,
+                     by=by if action == "supersede" else None)
     except Exception as exc:  # noqa: BLE001
         show_error(exc)
         return
@@ -175,7 +187,9 @@ def actions_form(rt: Runtime, documents: list[dict[str, Any]]) -> None:
     st.rerun()
 
 
-def library_page(settings: Settings) -> None:
+def library_page(settings: Settings, identity: Identity) -> None:
+    if not permitted(identity, "library"):
+        return
     st.info(R.LIBRARY_NOTICE, icon=":material/info:")
     try:
         rt = runtime(settings)
@@ -193,7 +207,7 @@ def library_page(settings: Settings) -> None:
         superseded = sum(1 for d in documents if (d.get("status") or "") == "superseded")
         st.caption(f"{superseded} superseded (flagged in answers) · {retired} retired (excluded from answers, kept for audit)")
         st.subheader("Supersede, retire, restore or delete")
-        actions_form(rt, documents)
+        actions_form(settings, rt, documents, identity)
         with st.expander("Library log"):
             st.dataframe(Library(rt.app.store).log()[-200:], hide_index=True)
     else:
@@ -211,7 +225,7 @@ def library_page(settings: Settings) -> None:
             st.warning("Choose at least one file to ingest.")
         else:
             try:
-                ingest_uploads(settings, rt, files, meta)
+                ingest_uploads(settings, rt, files, meta, identity)
             except Exception as exc:  # noqa: BLE001
                 show_error(exc)
             else:

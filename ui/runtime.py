@@ -1,4 +1,4 @@
-"""What every page of the app shares: the one App per process, the answer service, errors and the login gate.
+"""What every page of the app shares: the one App per process and how errors are shown (sign-in: ui/access.py).
 
 Models and the index load once per process (``st.cache_resource``) and are shared by every session; Streamlit
 serves sessions from threads, so nothing here keeps per-session state outside ``st.session_state``.
@@ -10,7 +10,6 @@ under ``tests/`` is imported unless that variable names it.
 
 from __future__ import annotations
 
-import hmac
 import importlib
 import os
 import threading
@@ -81,22 +80,3 @@ def show_error(exc: BaseException) -> None:
         import logging
 
         logging.getLogger("clinrag.ui").error("unexpected error in the UI", exc_info=exc)
-
-
-def login_gate(settings: Settings) -> bool:
-    """True when the session may see the app: no ``ui_password`` is set, or this session entered it."""
-    secret = settings.ui_password.get_secret_value()
-    if not secret or st.session_state.get("authenticated"):
-        return True
-    st.title("clinrag — sign in")
-    with st.form("login-form"):
-        password = st.text_input("Password", type="password", key="login-password")
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        if hmac.compare_digest(password.encode("utf-8"), secret.encode("utf-8")):
-            st.session_state["authenticated"] = True
-            st.session_state.pop("login-password", None)
-            st.rerun()
-        st.error("Wrong password.")
-    st.caption("This clinrag server asks for a shared password (setting `ui_password` / `CLINRAG_UI_PASSWORD`).")
-    return False
