@@ -42,7 +42,9 @@ def serve_app(index_dir: Path, log_path: Path, env: dict[str, str] | None = None
     command = [sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "app.py"), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--client.showErrorDetails", "none"]
-    full_env = dict(os.environ, CLINRAG_INDEX_DIR=str(index_dir), **(env or {}))
+    # open sign-in (no accounts) unless the caller says otherwise: a developer's var/users.json must not apply here
+    full_env = dict(os.environ, CLINRAG_INDEX_DIR=str(index_dir), CLINRAG_USERS_FILE=str(log_path.parent / "no-users.json"),
+                    **(env or {}))
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
