@@ -384,9 +384,22 @@ def ui_exposure_warning(host: str, port: int, password_set: bool) -> str:
 
 
 def _ui_password_set(settings: Settings, env: Mapping[str, str]) -> bool:
+    """True when the app asks for a password: the shared one, or accounts (``clinrag users add``)."""
     secret = getattr(settings, "ui_password", None)
     value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else (secret or "")
-    return bool(value) or bool(env.get(UI_PASSWORD_ENV, ""))
+    if value or env.get(UI_PASSWORD_ENV, ""):
+        return True
+    from clinrag.users import UserStore, resolve_mode
+
+    return resolve_mode(settings, UserStore.from_settings(settings).has_users()) == "accounts"
+
+
+def ui_proxy_warning(host: str, settings: Settings) -> str:
+    """What to tell the person starting the app in proxy mode on an address the network can reach ('' otherwise)."""
+    if settings.auth.mode != "proxy" or is_loopback(host):
+        return ""
+    return (f"warning: auth.mode is proxy, so the app believes the {settings.auth.proxy_header} header; anyone who "
+            f"reaches {host} without the proxy can claim to be any user. Keep the app on 127.0.0.1 behind the proxy")
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -394,9 +407,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     argv, env = ui_command(args, settings)
-    warning = ui_exposure_warning(args.host, args.port, _ui_password_set(settings, env))
-    if warning:
-        print(f"clinrag ui: {warning}", file=sys.stderr)
+    for warning in (ui_exposure_warning(args.host, args.port, _ui_password_set(settings, env)),
+                    ui_proxy_warning(args.host, settings)):
+        if warning:
+            print(f"clinrag ui: {warning}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, argv, env)  # the server replaces this process, so signals reach it directly

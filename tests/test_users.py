@@ -216,3 +216,15 @@ def test_answers_are_audited_with_the_user_who_asked(tiny_app):
     AnswerService(tiny_app).ask("How much intravenous fluid is given for sepsis-induced hypoperfusion?")
     records = [line for line in AuditLog(audit_path(tiny_app.settings.index_dir)).read() if line["type"] != "anchor"]
     assert records[0]["user"] == "dr-who" and records[1]["user"] == local_identity().name
+
+
+def test_clinrag_ui_warns_by_sign_in_mode(tmp_path):
+    from clinrag import cli
+
+    settings = load_settings(users_file=tmp_path / "users.json", auth={"bcrypt_rounds": 4})
+    assert not cli._ui_password_set(settings, {})
+    UserStore.from_settings(settings).add("ada", ["admin"], PASSWORD)
+    assert cli._ui_password_set(settings, {})  # accounts ask for a password
+    proxy = load_settings(users_file=tmp_path / "users.json", auth={"mode": "proxy"})
+    assert "X-Forwarded-User" in cli.ui_proxy_warning("0.0.0.0", proxy)
+    assert cli.ui_proxy_warning("127.0.0.1", proxy) == "" and cli.ui_proxy_warning("0.0.0.0", settings) == ""
