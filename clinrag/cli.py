@@ -242,7 +242,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         _print_json(report)
         return 0
     report = run_suite(args.suite, settings, out_dir=args.out, limit=args.limit, generator=args.generator, seed=args.seed)
-    _print_json({k: report[k] for k in ("suite", "n", "generator", "retrieval", "answer", "refusal", "selective", "latency_s") if k in report})
+    _print_json({k: report[k] for k in ("suite", "n", "generator", "retrieval", "answer", "refusal", "selective", "scores", "latency_s") if k in report})
     return 0
 
 

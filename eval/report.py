@@ -30,6 +30,8 @@ Definitions used below (``answerable`` = expected_behavior ``answer``):
 
 from __future__ import annotations
 
+import numpy as np
+
 from collections import defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -149,6 +151,36 @@ def selective_section(rows: Sequence[Row]) -> dict[str, Any]:
     }
 
 
+def supported_label(row: Row) -> bool | None:
+    """Whether every statement a record shows is supported, where that is known without a human judge: every sentence
+    is a verbatim quote of its passage, and a stated verdict to a yes/no question is the gold one. None otherwise."""
+    if row.get("decision") != "answer" or not row.get("all_quoted"):
+        return None
+    if row.get("verdict") and row.get("answer_type") == "yesno" and row.get("expected_behavior") == "answer":
+        return bool(row.get("correct"))
+    if row.get("verdict") and row.get("expected_behavior") == "refuse":
+        return False  # a verdict on a must-refuse question is a statement the loaded guidelines do not make
+    return True
+
+
+def scores_section(rows: Sequence[Row]) -> dict[str, Any]:
+    """Each score against its own target: ``groundedness`` against whether every shown statement is supported
+    (``supported_label``), ``answers_question`` against whether the answer was right."""
+    answered = [r for r in rows if r.get("decision") == "answer" and not (r.get("expected_behavior") == "answer" and r.get("correct") is None)]
+    labelled = [(float(r.get("groundedness") or 0.0), supported_label(r)) for r in answered]
+    labelled = [(g, y) for g, y in labelled if y is not None]
+    aq = [(float(r["answers_question"]), selective_correct(r)) for r in answered if r.get("answers_question") is not None]
+    verbatim_right = [float(r.get("groundedness") or 0.0) for r in answered if r.get("all_quoted") and selective_correct(r)]
+    return {
+        "groundedness": {"auroc": M.auroc([g for g, _ in labelled], [y for _, y in labelled]),
+                         "ece": M.ece([g for g, _ in labelled], [y for _, y in labelled], 10),
+                         "supported_rate": M.mean(1.0 if y else 0.0 for _, y in labelled), "n": len(labelled),
+                         "median_correct_verbatim": float(np.median(verbatim_right)) if verbatim_right else None},
+        "answers_question": {"auroc": M.auroc([p for p, _ in aq], [y for _, y in aq]),
+                             "ece": M.ece([p for p, _ in aq], [y for _, y in aq], 10), "n": len(aq)},
+    }
+
+
 def reliability_section(rows: Sequence[Row]) -> list[dict[str, Any]]:
     """The reliability diagram's bins (groundedness vs correctness of answered questions)."""
     answered = [r for r in rows if r.get("decision") == "answer" and not (r.get("expected_behavior") == "answer" and r.get("correct") is None)]
@@ -240,6 +272,7 @@ def build_report(
         "citations": citation_section(rows),
         "refusal": refusal_section(rows),
         "selective": selective_section(rows),
+        "scores": scores_section(rows),
         "reliability": reliability_section(rows),
         "latency_s": {
             "p50": M.percentile(latencies, 50),

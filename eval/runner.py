@@ -87,6 +87,10 @@ def question_row(
         "answer": answer,
         "verdict": rec.get("verdict"),
         "groundedness": float(rec.get("groundedness") or 0.0),
+        "answers_question": rec.get("answers_question"),
+        "recommendation": rec.get("recommendation"),
+        "all_quoted": bool(rec.get("sentences")) and all(
+            any(c.get("quoted") for c in ((s.get("checks") or {}).get("per_chunk") or {}).values()) for s in rec.get("sentences") or []),
         "answerability": rec.get("answerability"),
         "refusal_code": rec.get("refusal_code") or ("error" if error else None),
         "refusal_reason": rec.get("refusal_reason") or error,

@@ -151,7 +151,9 @@ class Answerer:
                 verdict, verdict_reason = stated.verdict, stated.reason
                 p = probabilities[i]
                 verdict_confidence = round(float(max(p[0], p[1])), 4)
-                lead = LEAD_OF[stated.recommendation.direction] if verdict not in ("yes", "no") else f"{verdict.capitalize()}."
+                lead = (LEAD_OF[stated.recommendation.direction] if verdict not in ("yes", "no")
+                        else "No: the evidence is insufficient to recommend for or against it." if stated.recommendation.direction == "insufficient"
+                        else f"{verdict.capitalize()}.")
                 kept = [kept[i]] + [s for j, s in enumerate(kept) if j != i]
                 recommendations = [recommendations[i]] + [r for j, r in enumerate(recommendations) if j != i]
                 recommendation = stated.recommendation.to_dict(kept[0].citations[0] if kept[0].citations else None)

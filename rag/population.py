@@ -28,6 +28,7 @@ _RANGE_PATTERNS = [
     (re.compile(rf"\b(?:aged?s?|between)?\s*{_N}\s*(?:to|through|-|–|and)\s*{_N}{_YEARS}", re.I), "range"),
     (re.compile(rf"\baged?s?\s+{_N}\s*(?:to|through|-|–)\s*{_N}\b(?!\s*(?:%|mg|kg|weeks?|months?|days?))", re.I), "range"),
     (re.compile(rf"\b{_N}{_YEARS}\s*(?:or|and)\s*(?:older|over|above)\b", re.I), "min"),
+    (re.compile(rf"\b{_N}{_YEARS}\s*(?:or|and)\s*(?:younger|under|below)\b", re.I), "max"),
     (re.compile(rf"\b(?:aged?|adults?|men|women|persons|people|patients|children|adolescents)\s+{_N}\s*(?:years?\s*)?(?:or|and)\s*(?:older|over|above)\b", re.I), "min"),
     (re.compile(rf"\b(?:older than|over(?: the age of)?|above(?: the age of)?|at least)\s+(?:age\s+)?{_N}{_YEARS}?", re.I), "gt"),
     (re.compile(rf"\b(?:younger than|under(?: the age of)?|below(?: the age of)?|less than)\s+(?:age\s+)?{_N}{_YEARS}", re.I), "lt"),
@@ -133,6 +134,8 @@ def sentence_ages(text: str) -> list[tuple[tuple[float, float], tuple[int, int]]
                 rng = (float(lo), float(hi))
             elif kind == "min":
                 rng = (float(nums[0]), INF)
+            elif kind == "max":
+                rng = (0.0, float(nums[0]))
             elif kind == "gt":
                 if _unit_follows(text, m.end()) or nums[0] > 120:
                     continue

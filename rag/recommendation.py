@@ -71,12 +71,12 @@ _AGAINST = re.compile(
     r"\b(?:recommends?\s+against|recommended\s+against|suggests?\s+against|suggested\s+against|advises?\s+against|"
     r"(?:strong|weak|conditional)\s+(?:recommendation\s+)?against|"
     r"recommends?\s+not\b|suggests?\s+not\b|(?:does|do|did)\s+not\s+(?:recommend|suggest|support|advise|endorse)|"
-    r"(?:is|are|was|were)\s+(?:generally\s+|usually\s+|currently\s+)?not\s+(?:routinely\s+)?(?:recommended|suggested|advised|indicated|"
+    r"(?:is|are|was|were)\s+(?:also\s+)?(?:generally\s+|usually\s+|currently\s+)?not\s+(?:routinely\s+)?(?:recommended|suggested|advised|indicated|"
     r"supported|endorsed|covered|appropriate|warranted|beneficial|necessary|needed|required)|"
     r"(?:is|are)\s+contraindicated|"
     r"should\s+(?:generally\s+|usually\s+)?not\b(?!\s+only)(?!\s+be\s+(?:withheld|delayed|denied|stopped|discontinued))|shouldn't|"
     r"must\s+not\b|(?:do|does)\s+not\s+(?:use|give|prescribe|offer|start|screen|test|routinely)|"
-    r"no\s+(?:routine|longer\s+recommended)|not\s+recommended|is\s+not\s+covered|avoid(?:ed|ing)?|"
+    r"no\s+(?:routine|longer\s+recommended)|not\s+(?:routinely\s+)?(?:recommended|suggested)|is\s+not\s+covered|avoid(?:ed|ing)?|"
     r"discouraged?|refrain\s+from|no\s+evidence\s+(?:to\s+)?support)\b",
     re.I,
 )

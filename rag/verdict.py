@@ -13,7 +13,7 @@ from typing import Sequence
 
 from clinrag.text import content_terms
 from rag.population import Population, population_fit
-from rag.recommendation import AGAINST, FOR, VERDICT_OF, Recommendation
+from rag.recommendation import AGAINST, FOR, INSUFFICIENT, VERDICT_OF, Recommendation
 
 YES, NO, NOT_STATED = 0, 1, 2
 
@@ -82,6 +82,17 @@ _NEGATIVE_ASK = re.compile(r"\b(?:avoid\w*|not|n't|stop\w*|discontinu\w*|withh[o
 _AGAINST_ASK = re.compile(r"\b(?:recommend\w*|advis\w*|suggest\w*)\s+against\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:over|rather than|instead of|in preference to|versus|vs\.?|compared with|more than|better than)\b|,\s*not\b", re.I)
 MIN_TOPIC_OVERLAP = 0.5
+# a question about whom a statement applies to is not a question about doing something
+_APPLICABILITY_ASK = re.compile(r"\b(?:apply|applies|cover (?:a|an)\b|covers (?:a|an)\b)", re.I)
+# "who are not on dialysis", "without calculating risk": the sentence excludes what the question names
+_EXCLUSION = re.compile(r"\b(?:not on|not receiving|not taking|without|who do not have|who does not have|who are not|who have not|except)\s+((?:\S+\s+){0,2}\S+)", re.I)
+_RECOMMEND_ASK = re.compile(r"^\s*(?:does|do|did|would)\b.*\brecommend\b", re.I)
+
+
+def excludes_asked(question: str, sentence: str) -> bool:
+    """Whether the sentence excludes something the question names ("not on dialysis" for a question on dialysis)."""
+    asked = set(content_terms(question)) - _GENERIC
+    return any(set(content_terms(m.group(1))) & asked for m in _EXCLUSION.finditer(sentence))
 
 
 @dataclass(frozen=True)
@@ -145,7 +156,8 @@ def recommendation_verdict(
     evidence"; a question that asks whether something is recommended *against* reads the other way round, and a
     question put in the negative ("should X be avoided?") is left to the reader."""
     flip = bool(_AGAINST_ASK.search(question))
-    if not flip and _NEGATIVE_ASK.search(question.split("(")[0]):
+    asked_text = question.split("(")[0]
+    if not flip and _NEGATIVE_ASK.search(asked_text) or _APPLICABILITY_ASK.search(asked_text):
         return None
     contexts = list(contexts) + [""] * (len(sentences) - len(contexts))
     eligible: list[tuple[float, float, int]] = []
@@ -154,7 +166,7 @@ def recommendation_verdict(
         if rec is None:
             continue
         overlap = topic_overlap(question, sentence, contexts[i])
-        if overlap < MIN_TOPIC_OVERLAP or not _comparison_agrees(question, sentence):
+        if overlap < MIN_TOPIC_OVERLAP or not _comparison_agrees(question, sentence) or excludes_asked(asked_text, sentence):
             continue
         fit = population_fit(asked, rec.population_record) if rec.population_record is not None else 0.0
         if fit <= -1.0:
@@ -166,12 +178,15 @@ def recommendation_verdict(
             groups = tuple((recommendations[i].population or "another group", what_it_says(recommendations[i])) for i in mismatched)
             return RecommendationVerdict(None, None, None, "the guideline addresses other groups than the one asked about", groups)
         return None
-    fit, overlap, i = max(eligible, key=lambda t: (t[0], t[1], -t[2]))
+    fit, overlap, i = max(eligible, key=lambda t: (t[1] + 0.25 * t[0], -t[2]))
     rec = recommendations[i]
     direction = rec.direction
     if flip and direction in (FOR, AGAINST):
         direction = AGAINST if direction == FOR else FOR
     elif flip:
         return RecommendationVerdict(VERDICT_OF[direction], i, rec, f"the recommendation is {what_it_says(rec)}")
+    if direction == INSUFFICIENT and _RECOMMEND_ASK.search(asked_text):
+        # "Does the USPSTF recommend X?" when it finds the evidence insufficient: it does not recommend it
+        return RecommendationVerdict("no", i, rec, "the guideline makes no recommendation: the evidence is insufficient")
     return RecommendationVerdict(VERDICT_OF[direction], i, rec, f"the recommendation states it: {rec.cue!r}"
                                  + (f" ({rec.grade})" if rec.grade else ""))

@@ -172,3 +172,14 @@ def test_no_verdict_for_another_intervention_or_a_reversed_comparison():
     assert _verdict("Is a direct oral anticoagulant preferred over warfarin for a mechanical heart valve?", s) is None
     assert _verdict("Does the guideline recommend yoga for low back pain?", s) is None
     assert _verdict("Should X be avoided in a mechanical heart valve?", s) is None  # negative questions go to the reader
+
+
+def test_a_sentence_that_excludes_the_asked_group_gives_no_verdict():
+    s = ["Adults aged 50 years or older with CKD who are not on dialysis should be treated with a statin."]
+    assert _verdict("Does KDIGO advise starting a statin in adults on dialysis?", s) is None
+
+
+def test_insufficient_evidence_answers_does_it_recommend_with_no():
+    s = ["The USPSTF concludes that the evidence is insufficient to assess the balance of benefits and harms of e-cigarettes for tobacco cessation in adults."]
+    assert _verdict("Does the USPSTF recommend e-cigarettes for tobacco cessation in adults?", s).verdict == "no"
+    assert _verdict("Should adults use e-cigarettes for tobacco cessation?", s).verdict == "insufficient evidence"
