@@ -104,12 +104,14 @@ def test_verdicts_follow_the_evidence(reader_app):
     no = answerer.ask("Is short-acting beta2-agonist monotherapy recommended for adults with asthma?")
     assert no.decision == "answer" and no.verdict == "no", (no.verdict, no.verdict_reason, no.answer)
     yes = answerer.ask("Should adults aged 50 to 75 be screened for colorectal cancer?")
-    # the shipped threshold (0.8) may withhold a "yes" the reader is less sure of; it must never say "no"
-    assert yes.decision == "answer" and yes.verdict != "no", (yes.verdict, yes.verdict_reason, yes.answer)
-    assert "all adults aged 50 to 75 years" in yes.sentences[0].text
+    # the recommendation sentence for the asked population decides: for -> yes
+    assert yes.decision == "answer" and yes.verdict == "yes", (yes.verdict, yes.verdict_reason, yes.answer)
+    assert "all adults aged 50 to 75 years" in yes.sentences[0].text and yes.recommendation["direction"] == "for"
     selective = answerer.ask("Should adults aged 76 to 85 be screened for colorectal cancer?")
-    assert selective.decision == "answer" and selective.verdict is None, (selective.verdict, selective.answer)
-    assert any("individual" in s.text for s in selective.sentences)
+    # an individual decision is said as such, never as a plain yes or no
+    assert selective.decision == "answer" and selective.verdict == "it depends", (selective.verdict, selective.answer)
+    assert selective.answer.startswith("It depends: individual decision.")
+    assert any("individual" in s.text or "selectively" in s.text for s in selective.sentences)
 
 
 def test_the_reader_ranks_the_answering_passage_first(reader_app):
