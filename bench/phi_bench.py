@@ -2,11 +2,14 @@
 no patient identifiers (clinical numbers in guideline sentences, the bundled benchmark questions).
 
 Usage: python bench/phi_bench.py [--set tests/data/phi_questions.jsonl] [--show-misses] [--json]
+       python bench/phi_bench.py --set tests/data/phi_prose.jsonl   (the prose set: scripts/make_phi_prose_set.py)
 
 Recall counts a gold span as found when redacted spans cover it entirely (whatever kind they were given); "kind
 agreement" is the share of found spans whose covering finding has the gold kind. Messages marked ``hard`` (a name
 in no list after a weak cue, in lower or upper case: a known limit) are reported apart. A clinical number is lost
-when a number token of a guideline sentence is no longer in its redacted text.
+when a number token of a guideline sentence is no longer in its redacted text. On the bundled suite's questions (no
+patient identifiers in them) every number token that redaction removes is a false redaction, counted per category
+(dose, lab value, age, year, duration or count, other).
 """
 
 from __future__ import annotations
@@ -123,6 +126,81 @@ def suite_questions() -> list[str]:
     return out
 
 
+BUNDLED_SUITE = REPO / "eval" / "suites" / "clinrag-demo" / "questions.jsonl"
+_CATEGORY_RULES = [  # (category, regex on the number with 30 characters either side, marked «n»)
+    ("year", re.compile(r"«(?:19|20)\d\d»(?![\d/.-])")),
+    ("age", re.compile(r"(?:\bage[ds]?|\baged|\bover|\bunder|\bolder\s+than)\s+«\d+»|«\d+»\s*(?:-\s*)?(?:to\s+\d+\s+)?"
+                       r"(?:years?|yrs?|yo\b|y/o)(?:\s*(?:-\s*)?old|\s+or\s+(?:older|younger)|\s+of\s+age)?", re.I)),
+    ("lab value", re.compile(r"«[\d.,/]+»\s*(?:mg/dl|mmol/l|mmol/mol|%|ml/min|ng/ml|pg/ml|mm\s?hg|mg/g|g/dl|µmol/l|"
+                             r"umol/l|meq/l|cells|/[uµ]l|x\s*10|iu/l|u/l|bpm|kg/m2|°|degrees)", re.I)),
+    ("dose", re.compile(r"«[\d.,/]+»\s*(?:mg|mcg|µg|ug|g\b|grams?|iu|units?|ml|mg/kg|puffs?|tablets?|inhalations?|doses?)", re.I)),
+    ("duration or count", re.compile(r"«[\d.,]+»\s*(?:-\s*)?(?:to\s+\d+\s+)?(?:hours?|days?|weeks?|months?|years?|minutes?|"
+                                     r"times|drugs?|doses?|grams?)", re.I)),
+]
+
+
+def number_category(text: str, start: int, end: int) -> str:
+    """'dose', 'lab value', 'age', 'year', 'duration or count' or 'other', from the words around the number."""
+    marked = text[max(0, start - 30) : start] + "«" + text[start:end] + "»" + text[end : end + 30]
+    for category, rule in _CATEGORY_RULES:
+        if rule.search(marked):
+            return category
+    return "other"
+
+
+def question_number_losses(path: Path = BUNDLED_SUITE) -> dict:
+    """Clinical numbers in the bundled suite's questions (which hold no patient identifier) that redaction removes:
+    per category, the number tokens and how many are no longer in the redacted question."""
+    questions = [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    per: dict[str, Counter] = {}
+    examples = []
+    for question in questions:
+        redacted = redact_text(question).text
+        left = Counter(NUMBER.findall(redacted))
+        for m in NUMBER.finditer(question):
+            bucket = per.setdefault(number_category(question, m.start(), m.end()), Counter())
+            bucket["numbers"] += 1
+            if left[m.group()] > 0:
+                left[m.group()] -= 1
+            else:
+                bucket["lost"] += 1
+                examples.append((m.group(), question, redacted))
+    total = sum(c["numbers"] for c in per.values())
+    lost = sum(c["lost"] for c in per.values())
+    return {"questions": len(questions), "numbers": total, "lost": lost,
+            "rate": round(lost / max(total, 1), 4), "per_category": {k: dict(v) for k, v in sorted(per.items())},
+            "_examples": examples}
+
+
+def clinical_kept(records: list[dict]) -> tuple[int, int]:
+    """(clinical numbers listed in the set's messages, how many survive redaction)."""
+    total = kept = 0
+    for record in records:
+        redacted = redact_text(record["text"]).text
+        for number in record.get("clinical", []):
+            total += 1
+            kept += number in redacted
+    return total, kept
+
+
+def five_digit_stress(root: Path = REPO.parent / "shared" / "data" / "corpora") -> tuple[int, int, list[str]]:
+    """(five-digit numbers standing alone in the shared corpora, how many the ZIP rule takes, their contexts): a
+    stress test of the ZIP rule on biomedical prose (passages are never redacted; most hits are real addresses)."""
+    from rag.privacy import _ZIP_BARE, _bare_zip
+
+    seen = taken = 0
+    contexts = []
+    for path in sorted(root.glob("*.jsonl")) if root.is_dir() else []:
+        for line in path.read_text(encoding="utf-8").split("\n"):  # (splitlines also splits at U+2028 inside strings)
+            text = str(json.loads(line).get("text") or "") if line.strip() else ""
+            for m in _ZIP_BARE.finditer(text):
+                seen += 1
+                if _bare_zip(text, m, True):
+                    taken += 1
+                    contexts.append(" ".join(text[max(0, m.start() - 50) : m.end() + 25].split()))
+    return seen, taken, contexts
+
+
 def run(set_path: Path = SET) -> dict:
     records = load_set(set_path)
     started = time.perf_counter()
@@ -135,6 +213,8 @@ def run(set_path: Path = SET) -> dict:
     question_flags = flagged(questions)
     recall = {k: round(c["found"] / c["gold"], 4) for k, c in scored["per_kind"].items() if c["gold"]}
     held_found, held_total, held_misses = heldout_recall()
+    suite_numbers = question_number_losses()
+    clinical_total, clinical_survived = clinical_kept(records)
     return {
         "messages": len(records),
         "gold_spans": sum(c["gold"] for c in scored["per_kind"].values()) + scored["hard"]["gold"],
@@ -152,6 +232,13 @@ def run(set_path: Path = SET) -> dict:
         "benchmark_questions": len(questions),
         "benchmark_questions_flagged": len(question_flags),
         "ms_per_message": round(per_message_ms, 3),
+        "set_clinical_numbers": clinical_total,
+        "set_clinical_numbers_kept": clinical_survived,
+        "suite_questions": suite_numbers["questions"],
+        "suite_question_numbers": suite_numbers["numbers"],
+        "suite_question_numbers_lost": suite_numbers["lost"],
+        "suite_question_numbers_per_category": suite_numbers["per_category"],
+        "_suite_number_losses": suite_numbers["_examples"],
         "_misses": scored["misses"] + [("heldout", k, s, t) for k, s, t in held_misses],
         "_extras": scored["extras"],
         "_loss_examples": loss_examples,
@@ -165,8 +252,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", type=Path, default=SET)
     parser.add_argument("--show-misses", action="store_true", help="print missed spans and false positives")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--zip-stress", action="store_true",
+                        help="also print every five-digit number of the shared corpora that the ZIP rule takes")
     args = parser.parse_args(argv)
     result = run(args.set)
+    if args.zip_stress:
+        seen, taken, contexts = five_digit_stress()
+        print(f"shared corpora: {seen} five-digit numbers standing alone, {taken} taken as ZIP codes")
+        for context in contexts:
+            print("ZIP |", context)
     public = {k: v for k, v in result.items() if not k.startswith("_")}
     if args.json:
         print(json.dumps(public, indent=2))
@@ -185,10 +279,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmark questions (no PHI): {result['benchmark_questions']}; with any redaction "
               f"{result['benchmark_questions_flagged']} "
               f"({100 * result['benchmark_questions_flagged'] / max(result['benchmark_questions'], 1):.2f}%)")
+        print(f"clinical numbers in the set's messages: {result['set_clinical_numbers_kept']}/"
+              f"{result['set_clinical_numbers']} kept")
+        print(f"bundled suite questions: {result['suite_questions']}; number tokens {result['suite_question_numbers']}, "
+              f"falsely redacted {result['suite_question_numbers_lost']} "
+              f"({100 * result['suite_question_numbers_lost'] / max(result['suite_question_numbers'], 1):.2f}%)")
+        for category, counts in result["suite_question_numbers_per_category"].items():
+            print(f"    {category:<18} {counts.get('numbers', 0):>5} numbers, {counts.get('lost', 0)} redacted")
         print(f"{result['ms_per_message']} ms per message")
     if args.show_misses:
         for label, key in (("MISS", "_misses"), ("EXTRA", "_extras"), ("NUMBER LOST", "_loss_examples"),
-                           ("GUIDELINE FLAG", "_sentence_flags"), ("QUESTION FLAG", "_question_flags")):
+                           ("GUIDELINE FLAG", "_sentence_flags"), ("QUESTION FLAG", "_question_flags"),
+                           ("SUITE NUMBER REDACTED", "_suite_number_losses")):
             for item in result[key]:
                 print(label, "|", " | ".join(map(str, item)))
     return 0

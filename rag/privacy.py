@@ -5,11 +5,16 @@ its category. Detection is deterministic: regular expressions for structured ide
 12345", "member ID ..."), and context rules plus name lists for names and places. Pure functions, no IO, no model.
 
 What is kept on purpose (clinical meaning): doses and quantities ("500 mg", "50000IU", "30 mL/kg"), blood
-pressures ("130/80"), lab values, ages up to 89, years on their own ("since 2019"), and a month on its own
-("in January"). What is replaced: every span found, by ``[KIND]`` (ages over 89 by ``[AGE 90+]``, the
+pressures ("130/80"), lab values (also five-digit ones: "WBC 12500", "BNP 35100", "10000 steps", round thousands,
+ranges), ages up to 89, years on their own ("since 2019"), and a month on its own ("in January"). ZIP codes and
+ZIP+4 are redacted wherever they stand, not only after a state or a cue ("John from 62704 asks ..."), as are licence
+plates after "plate"/"tag" ("the plate on his truck reads 8xyz441"), VINs, Medicare beneficiary identifiers and
+device serials in context. What is replaced: every span found, by ``[KIND]`` (ages over 89 by ``[AGE 90+]``, the
 aggregation Safe Harbor allows).
 
-Known limits (measured by ``bench/phi_bench.py``): a name that is in none of the name lists, written in lower or
+Known limits (measured by ``bench/phi_bench.py`` on ``tests/data/phi_questions.jsonl`` and the prose set
+``tests/data/phi_prose.jsonl``; ``--zip-stress`` shows the five-digit counts of biomedical prose that the ZIP rule
+still takes, such as "13051 rotavirus-positive samples"): a name that is in none of the name lists, written in lower or
 upper case, after a weak cue only ("patient xiomara ..."), is missed; a first name that is also an English word
 ("Will", "Grace") is taken only when capitalised next to a surname. Redaction is applied to the question only;
 guideline passages are never redacted (they are not patient data, and redacting their numbers changes them).
@@ -387,6 +392,8 @@ _PHONE = re.compile(
 )
 _FAX_CUE = re.compile(r"\bfax(?:ed|ing)?\b[^.\d\n]{0,30}$", re.I)  # 'fax the results to', 'fax: ')
 _VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]{17}\b)(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}\b", re.I)
+# Medicare Beneficiary Identifier: 11 characters in fixed classes (1EG4-TE5-MK73), dashes optional
+_MBI = re.compile(r"(?<![\w-])[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}(?![\w-])", re.I)
 _CARD = re.compile(r"(?<![\d-])\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}(?![\d-])")
 _IMAGE_FILE = re.compile(r"(?<![\w.-])[\w-]{1,100}\.(?:jpe?g|png|heic|heif|gif|bmp|tiff?|webp)\b", re.I)
 _PHOTO_PHRASE = re.compile(
@@ -398,7 +405,37 @@ _PHOTO_PHRASE = re.compile(
 )
 
 
+# A licence plate after the word "plate" (or "tag" of a car), with up to five words between ("plate 7ABC123", "the
+# plate on his truck reads 8xyz441"): four to eight letters and digits, at least one digit, in one or two groups.
+_PLATE = re.compile(
+    r"\b(?:plates?|(?:licen[cs]e|car|vehicle|registration|number)\s+tags?|tags?\s+(?:number|no\b\.?|#))(?![\w-])"
+    r"(?:(?:\s+(?:number|no\.?|#|reads?|read|is|was|were|are|says|said|shows|of|on|it|his|her|their|my|our|the|a|car|truck|van|"
+    r"vehicle|bike|motorcycle|suv|pickup|sedan|jeep)\b){0,5}"
+    r"|(?:\s+[a-z'’]{1,12}){1,4}?\s+(?:reads?|is|was|says|said|shows|showed|number|no\.?|#)\b)\s*[:#]?\s*"
+    r"(?<![\w-])(?P<value>(?=[A-Z0-9]*\d|[A-Z0-9]+[- ][A-Z0-9]*\d)[A-Z0-9]{1,4}(?:[- ]?[A-Z0-9]{1,5})?)(?![\w-])",
+    re.I,
+)
+
+
+_PLATE_NOT_FIRST = frozenset({"near", "level", "zone", "area", "site", "size", "type", "grade", "fig", "see", "via"})
+
+
+def _plates(text: str):
+    for m in _PLATE.finditer(text):
+        value = m.group("value")
+        alnum = sum(c.isalnum() for c in value)
+        if not 4 <= alnum <= 8 or _is_quantity(value, text[m.end() : m.end() + 14]):
+            continue
+        if value.isdigit() and alnum < 5 or _FOLLOWED_BY_UNIT.match(text[m.end() : m.end() + 14]):
+            continue  # 'growth plate 2 mm', 'plate 1 of 3'
+        first = re.split(r"[- ]", value)[0].lower()
+        if " " in value and (first in _NOT_NAME or first in _PLATE_NOT_FIRST):
+            continue  # 'plate at T12'
+        yield m.start("value"), m.end("value"), "VEHICLE", 5
+
+
 def _structured(text: str, _case: bool):
+    yield from _plates(text)
     for m in _EMAIL.finditer(text):
         yield m.start(), m.end(), "EMAIL", 6
     for m in _URL.finditer(text):
@@ -429,6 +466,8 @@ def _structured(text: str, _case: bool):
         yield m.start(), m.end(), "VEHICLE", 3
     for m in _CARD.finditer(text):
         yield m.start(), m.end(), "ACCOUNT", 3
+    for m in _MBI.finditer(text):
+        yield m.start(), m.end(), "HEALTH_PLAN", 4
     for m in _IMAGE_FILE.finditer(text):
         yield m.start(), m.end(), "PHOTO", 5
     for m in _PHOTO_PHRASE.finditer(text):
@@ -613,6 +652,31 @@ _ZIP_CUE = re.compile(
     re.I,
 )
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b")
+# A five-digit number, or ZIP+4, standing alone ("John from 62704 asks ..."): Safe Harbor treats every ZIP code as an
+# identifier (only its first three digits may stay, and only for large areas; we drop all five). Clinical numbers of
+# five digits are told apart by what surrounds them: a unit or a counted noun after, a laboratory name or a
+# comparison before, a range partner, or a round thousand ("WBC 11000", "10000 steps", "over 20000", "12500 to 15000").
+_ZIP_BARE = re.compile(r"(?<![\w.,·/$#+\-−–\[])(?P<zip>\d{5}(?:-\d{4})?)(?![\w%/°]|[.,·]\d|[-–]\w)")
+_COUNTED = re.compile(
+    r"^\s*(?:-\s*)?(?:±|\+/-|steps|base\s+pairs|bp|kb|genes|isolates|strains|sequences|reads|people|persons|patients|participants|adults|children|infants|women|men|subjects|cases|deaths|"
+    r"births|individuals|visits|admissions|doses|vaccinations|samples|specimens|tests|cells|copies|calories|kcal|cal|"
+    r"dollars|usd|euros|words|feet|ft|meters|metres|miles|km|kilometers|lux|hz|rpm|ppm|ppb|cfu|iu|ius|units?|"
+    r"per|/|x|times|or\s+(?:more|fewer|less|higher|lower|above|below|greater)|(?:to|through|-|–)\s*\d+)(?![\w/])",
+    re.I,
+)
+_MEASURED_BEFORE = re.compile(
+    r"(?:\b(?:wbcs?|rbcs?|hgb|hb|hct|plts?|platelets?|anc|alc|cd4|cd8|ldh|ck|cpk|bnp|nt-?probnp|troponins?|afp|cea|psa|"
+    r"ferritin|tsh|crp|esr|igg|ige|igm|d-?dimer|lipase|amylase|titers?|titres?|counts?|levels?|loads?|copies|concentration|"
+    r"dose|doses|dosage|dosing|units?|iu|steps|calories|kcal|score|scores|cpt|icd(?:-?\d+)?|hcpcs|drg|loinc|snomed|ndc|"
+    r"pmid|nct|rs|codes?|over|under|above|below|than|about|approximately|approx\.?|around|nearly|almost|exceeding|"
+    r"exceeds?|exceeded|least|most|between|up\s+to|maximum|minimum|max|min|total|totals?|weighs?|weighed|weight|"
+    r"ng/ml|pg/ml|iu/l|u/l|cells/[uµμ]l|/[uµμ]l|/mm3)"
+    r"|[<>≤≥=~≈])\W{0,3}(?:(?:was|were|is|are|of|at|count|level|about|around|approximately|only|just|roughly)\W{1,3}){0,2}$",
+    re.I,
+)
+_RANGE_BEFORE = re.compile(
+    r"(?:\d[\d,.]*\s*(?:to|-|–|through)|\bbetween\s+\d[\d,.]*\s*and|\d[\d,.]*\s+(?:out\s+)?of)\s*$", re.I)
+_ACRONYM_BEFORE = re.compile(r"\b(?P<acronym>[A-Z][A-Z0-9-]{1,7})\s*[:=]?\s*$")
 _CITY_STATE = re.compile(
     rf"\b(?P<city>(?:[A-Z][a-z]+\.?\s){{0,2}}[A-Z][a-z]+),\s*(?:{'|'.join(_STATE_CODES)})\b(?!\.\w)"
 )
@@ -625,6 +689,12 @@ _PLACE_CUE = re.compile(
     r"(?:\s+(?:in|at|on|to|near))?(?:\s+the\s+(?:city|town|village)\s+of)?\s+",
     re.I,
 )
+_WORDLIKE_CITY_BEFORE_ZIP = re.compile(
+    rf"\b(?P<city>{'|'.join(sorted(_CITY_WORDLIKE))}),?\s+(?:(?:{'|'.join(_STATE_CODES)})\.?\s+)?\d{{5}}(?:-\d{{4}})?(?![\w-])",
+    re.I,
+)
+# 'old' is no name ('89 years old'), but it is a street ('4120 Old Mill Rd')
+_NOT_STREET_WORD = _NOT_NAME - {"old"}
 _COUNTY = re.compile(r"\b(?P<name>(?:[A-Za-z]+\s){0,2}[A-Za-z]+)\s+(?:county|parish|borough|township)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'.-]*")
 
@@ -643,7 +713,7 @@ overseas same another other different""".split())
 def _locations(text: str, case: bool):
     for m in _STREET.finditer(text):
         words = m.group("words").lower().split()
-        if any(w.strip(".") in _NOT_NAME or re.fullmatch(_UNIT, w.strip(".")) or (w.endswith(".") and len(w) > 3) for w in words):
+        if any(w.strip(".") in _NOT_STREET_WORD or re.fullmatch(_UNIT, w.strip(".")) or (w.endswith(".") and len(w) > 3) for w in words):
             continue  # '2 tablets by mouth ... way'
         yield m.start(), m.end(), "LOCATION", 4
     for pattern in (_ORDINAL_STREET, _PO_BOX):
@@ -651,6 +721,9 @@ def _locations(text: str, case: bool):
             yield m.start(), m.end(), "LOCATION", 4
     for m in _ZIP_CUE.finditer(text):
         yield m.start("zip"), m.end("zip"), "LOCATION", 4
+    for m in _ZIP_BARE.finditer(text):
+        if _bare_zip(text, m, case):
+            yield m.start("zip"), m.end("zip"), "LOCATION", 4
     for m in _UK_POSTCODE.finditer(text):
         yield m.start(), m.end(), "LOCATION", 3
     for m in _CITY_STATE.finditer(text):
@@ -662,6 +735,8 @@ def _locations(text: str, case: bool):
     for m in _city_pattern().finditer(text):
         if not _EPONYM_AFTER.match(text[m.end() : m.end() + 40]):  # 'Ottawa Ankle Rule' is not a place
             yield m.start(), m.end(), "LOCATION", 2
+    for m in _WORDLIKE_CITY_BEFORE_ZIP.finditer(text):  # 'maple ave providence 02903': a word, but where a city stands
+        yield m.start("city"), m.end("city"), "LOCATION", 2
     for m in _PLACE_CUE.finditer(text):
         span = _place_after(text, m.end(), case)
         if span and not _EPONYM_AFTER.match(text[span[1] : span[1] + 40]):
@@ -674,6 +749,20 @@ def _locations(text: str, case: bool):
             kept.insert(0, word)
         if kept:
             yield m.end("name") - len(" ".join(kept)), m.end(), "LOCATION", 3
+
+
+def _bare_zip(text: str, m: re.Match, case: bool) -> bool:
+    """Whether a five-digit number (or ZIP+4) standing alone is a ZIP code rather than a clinical number."""
+    value = m.group("zip")
+    if len(value) == 5 and value.endswith("000"):
+        return False  # round thousands are counts ('11000', '50000'); such ZIP codes are given with a cue or a state
+    before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 24]
+    if _FOLLOWED_BY_UNIT.match(after) or _COUNTED.match(after):
+        return False
+    if _MEASURED_BEFORE.search(before) or _RANGE_BEFORE.search(before):
+        return False
+    acronym = _ACRONYM_BEFORE.search(before) if case else None
+    return not (acronym and acronym.group("acronym") not in _STATE_CODES)
 
 
 def _place_after(text: str, pos: int, case: bool) -> tuple[int, int] | None:

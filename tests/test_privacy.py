@@ -155,3 +155,69 @@ def test_long_adversarial_input_is_scanned_in_bounded_time():
         started = time.perf_counter()
         redact_text(text)
         assert time.perf_counter() - started < 10, text[:20]  # was 2-4 s on 5000 characters before bounding repeats
+
+
+# ----------------------------------------------------------------------------- the prose set (scripts/make_phi_prose_set.py)
+def _prose_set():
+    return [json.loads(line) for line in (DATA / "phi_prose.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_prose_set_is_reproducible_covers_every_kind_and_is_mostly_lower_case():
+    from scripts.make_phi_prose_set import build
+
+    records = _prose_set()
+    assert records == json.loads(json.dumps(build())), "tests/data/phi_prose.jsonl is stale: run scripts/make_phi_prose_set.py"
+    assert {s["kind"] for r in records for s in r["spans"]} == set(KINDS)
+    assert sum(r["case"] == "lower" for r in records) > len(records) / 2
+    assert not any(re.search(r"\b[a-z][a-z ]{1,20}:\s", r["text"]) for r in records), "the prose set has no 'Label: value'"
+
+
+def test_recall_is_one_for_every_kind_on_the_prose_set():
+    missed: dict[str, list[str]] = {}
+    for record in _prose_set():
+        for span in record["spans"]:
+            if not _covered(record["text"], span["start"], span["end"]):
+                missed.setdefault(span["kind"], []).append(f"{record['id']}: {record['text'][span['start']:span['end']]!r}")
+    assert missed == {}
+
+
+def test_clinical_numbers_in_the_prose_set_survive_redaction():
+    for record in _prose_set():
+        redacted = redact_text(record["text"]).text
+        for number in record["clinical"]:
+            assert number in redacted, (record["id"], number, redacted)
+
+
+@pytest.mark.parametrize("text,identifier,kind", [
+    ("John from 62704 asks about statins", "62704", "LOCATION"),
+    ("Dr. Smith at 1402 Elm Street Springfield 62704 keeps the notes", "62704", "LOCATION"),
+    ("we moved to 94110-2231 in the summer", "94110-2231", "LOCATION"),
+    ("our patients come from 60614 and 60657 mostly", "60657", "LOCATION"),
+    ("the family near 02139 cannot reach the clinic", "02139", "LOCATION"),
+    ("plate 7ABC123 was on the police report", "7ABC123", "VEHICLE"),
+    ("his car's plates were xk-4471 that night", "xk-4471", "VEHICLE"),
+    ("the plate on her moped reads 4ght221", "4ght221", "VEHICLE"),
+    ("the car 1hgcm82633a004352 belongs to her son", "1hgcm82633a004352", "VEHICLE"),
+    ("the pump with serial number SN-4471-XK alarms", "SN-4471-XK", "DEVICE"),
+    ("her monitor, s/n 7721-9931-aa, failed", "7721-9931-aa", "DEVICE"),
+    ("the medicare card shows 1eg4-te5-mk73", "1eg4-te5-mk73", "HEALTH_PLAN"),
+])
+def test_zip_codes_plates_vins_serials_and_mbis_are_redacted_wherever_they_stand(text, identifier, kind):
+    start = text.index(identifier)
+    assert _covered(text, start, start + len(identifier)), redact_text(text).text
+    assert kind in redact_text(text).kinds
+
+
+@pytest.mark.parametrize("text", [
+    "Her WBC was 11000 and platelets 95000 on the last panel.",
+    "The BNP was 12500 pg/mL and the NT-proBNP 35100 on admission.",
+    "he walks 10000 steps a day and 12500 participants were enrolled",
+    "a platelet count between 12500 and 15000, or from 20500 to 45000",
+    "vitamin d 50000 iu weekly; a viral load of 20500 copies; a dose of 12500 units",
+    "A 3.5 mm plate at T12; growth plate 2 mm; the cribriform plate; plate 1 of 3.",
+    "amoxicillin 500 mg, aged 85, since 2019, LDL 62 mg/dL, 10 weeks pregnant, the 2017 guideline",
+    "CPT 99213 and ICD code 12345; reference [12267]; p=0·00010; 13 of 12345 tested",
+])
+def test_clinical_numbers_are_not_taken_for_zip_codes_or_plates(text):
+    result = redact_text(text)
+    assert result.text == text, [(f.kind, text[f.start:f.end]) for f in result.findings]
