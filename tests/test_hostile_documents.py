@@ -183,18 +183,10 @@ def _doc_id_of(path: Path) -> str:
     return _front_matter(source)["doc_id"] if source.exists() else path.stem
 
 
-# Instruction text disguised letter by letter: ingest/sanitize.py matches its instruction patterns on the text as
-# written, without folding look-alike letters or joining spaced-out ones, so these six are not flagged. Strict: when
-# detection learns them, the XPASS says to drop this mark.
-_FLAG_GAPS = {
-    "homoglyph": "ingest/sanitize.py does not fold Cyrillic look-alike letters before matching instruction-like text",
-    "spaced_out": "ingest/sanitize.py does not join spaced-out letters ('I g n o r e ...') before matching instruction-like text",
-}
-
-
 def _flag_param(case: HostileCase):
-    marks = [pytest.mark.xfail(strict=True, reason=_FLAG_GAPS[case.technique])] if case.technique in _FLAG_GAPS else []
-    return pytest.param(case, id=case.name, marks=marks)
+    # (homoglyph and spaced-out instructions were strict xfails until ingest/sanitize.py folded look-alike letters and
+    # joined spaced-out ones before matching: every must_flag case is flagged now)
+    return pytest.param(case, id=case.name)
 
 
 def test_most_trick_documents_must_be_flagged():
