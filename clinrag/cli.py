@@ -535,12 +535,32 @@ COMMANDS = {
 }
 
 
+def _tolerant_streams() -> None:
+    """Text that cannot be encoded for this terminal (a non-UTF-8 locale) is printed as escapes, not a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or detached stream: leave it as it is
+                pass
+
+
+def error_text(exc: BaseException) -> str:
+    """An error message safe to print: every line escaped (no control, bidi or lone surrogate character reaches the
+    terminal), at most 4,000 characters a line."""
+    from ingest.sanitize import display
+
+    return "\n".join(display(line, 4000) for line in str(exc).splitlines() or [""])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_streams()
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except ClinragError as exc:
-        print(f"clinrag {args.command}: error: {exc}", file=sys.stderr)
+        print(f"clinrag {args.command}: error: {error_text(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from clinrag.errors import QuestionError
@@ -12,10 +13,30 @@ from clinrag.text import content_terms
 from rag.fusion import weighted_rrf
 
 MAX_QUESTION_CHARS = 2000
+# control characters (NUL, escapes, C1) become spaces; format characters (bidi marks and overrides, zero-width
+# characters, soft hyphens, tag characters) are dropped: neither is part of what the question asks
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_FORMAT = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+                     "\U000e0000-\U000e007f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_question(question: str) -> str:
-    text = " ".join((question or "").split())
+    """The question as the pipeline reads it: one line, control and format characters removed, at most
+    ``MAX_QUESTION_CHARS`` characters. Raises ``QuestionError`` when nothing is left, when it is too long, and when
+    it holds a lone surrogate: a byte that was not UTF-8 (a shell argument with a stray byte reaches Python as one)
+    or a broken escape, which no tokenizer, log or JSON reader takes."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, found {type(question).__name__}; type a clinical question")
+    bad = _SURROGATE.search(question)
+    if bad:
+        code = ord(bad.group())
+        what = (f"the byte \\x{code - 0xDC00:02x} (not UTF-8)" if 0xDC80 <= code <= 0xDCFF
+                else f"a lone surrogate (\\u{code:04x})")
+        raise QuestionError(f"the question holds {what} at character {bad.start() + 1}; retype the question as "
+                            "UTF-8 text (check the terminal's encoding, for example LANG=C.UTF-8)")
+    text = _FORMAT.sub("", _CONTROL.sub(" ", question))
+    text = " ".join(text.split())
     if not text:
         raise QuestionError("the question is empty; type a clinical question, for example 'What is the target blood pressure?'")
     if len(text) > MAX_QUESTION_CHARS:

@@ -1,4 +1,5 @@
-"""Fuzzing the pure edges that take untrusted input: loaders, the chunker, the question path and the settings file.
+"""Fuzzing the edges that take untrusted input: loaders, the chunker, the question path, the settings file and the
+command line (``clinrag ask|search`` arguments, with and without ``--json``, run in-process on a fake-model index).
 
 Every target either returns a well-formed result or rejects the input with a ``ClinragError`` whose message is not
 empty and names the input (the file, or the question); any other exception is a failure. Results are checked
@@ -19,9 +20,14 @@ and YAML alias bombs).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import io
 import json
 import os
+import shutil
 import signal
+import sys
 import tempfile
 import traceback
 from dataclasses import dataclass
@@ -424,6 +430,125 @@ def check_settings_file(args: tuple[str, bytes], tolerate: bool = True) -> str:
     return OK
 
 
+# ----------------------------------------------------------------------------- checks: the command line (argv)
+_CLI_INDEX: dict[str, Path] = {}
+
+
+def _fake_cli_index() -> Path:
+    """The tiny test corpus in an index built with the fake embedder, once per process (deleted at exit)."""
+    if "path" not in _CLI_INDEX:
+        from clinrag.app import App
+        from tests.conftest import unit_calibration, write_tiny_corpus
+        from tests.fakes import HashEmbedder, LexicalReader
+
+        root = Path(tempfile.mkdtemp(prefix="clinrag-fuzz-cli-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        app = App(load_settings(index_dir=root / "index"), embedder=HashEmbedder(), reader=LexicalReader(),
+                  calibration=unit_calibration())
+        report = app.ingest([write_tiny_corpus(root / "corpus")])
+        assert report.ok, report.failed
+        _CLI_INDEX["path"] = root / "index"
+    return _CLI_INDEX["path"]
+
+
+@contextlib.contextmanager
+def _fake_models():
+    """``clinrag.cli`` builds ``clinrag.app.App(settings)``; here that App gets the deterministic fakes."""
+    import clinrag.app as app_module
+    from tests.conftest import unit_calibration
+    from tests.fakes import HashEmbedder, LexicalReader
+
+    real = app_module.App
+
+    def with_fakes(settings, **kwargs):
+        kwargs.setdefault("embedder", HashEmbedder())
+        kwargs.setdefault("reader", LexicalReader())
+        kwargs.setdefault("calibration", unit_calibration())
+        return real(settings, **kwargs)
+
+    app_module.App = with_fakes
+    try:
+        yield
+    finally:
+        app_module.App = real
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    """``clinrag.cli.main(argv)`` in this process with fake models; stdout and stderr are strict UTF-8 streams (as a
+    UTF-8 terminal is), so text that cannot be written fails here as it would there. Returns (code, out, err)."""
+    from clinrag.cli import main
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", newline="\n")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", newline="\n")
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        with _fake_models():
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse: a usage error (an argument that looks like an option)
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        sys.stdout, sys.stderr = saved
+    texts = []
+    for stream in (out, err):
+        stream.flush()
+        texts.append(stream.buffer.getvalue().decode("utf-8"))
+    return code, texts[0], texts[1]
+
+
+CLI_FRAGMENTS = [
+    "\udcff", "\udc80", "\udcc3", "\ud800", "\udfff", "\x00", "\x01", "\x1b[2J", "\x7f", "\x9b", "\u200f", "\u200e",
+    "\u202e", "\u2067", "\u061c", "\u00ad", "\ufeff", "-", "--", "-k", "--json", "target blood pressure",
+    "nitrofurantoin", "sepsis antibiotics", "?",
+]
+
+
+@st.composite
+def cli_cases(draw) -> tuple[str, str, tuple[str, ...]]:
+    """(command, question or query, extra options): any text, argv-specific fragments, and inputs at and above the
+    2,000-character limit."""
+    command = draw(st.sampled_from(["ask", "search"]))
+    part = st.one_of(st.text(any_char, max_size=20), st.sampled_from(CLI_FRAGMENTS), st.sampled_from(FRAGMENTS))
+    text = draw(st.one_of(
+        st.lists(part, max_size=20).map("".join),
+        st.builds(lambda n, tail: "blood pressure " * n + tail, st.integers(125, 140), st.sampled_from(CLI_FRAGMENTS)),
+        st.integers(1990, 2010).map(lambda n: ("a b " * n)[:n]),
+    ))
+    options = ["--json"] if draw(st.booleans()) else []
+    if command == "search":
+        options += ["--mode", draw(st.sampled_from(["fused", "bm25", "dense", "reranked"]))]
+    return command, text, tuple(options)
+
+
+def check_cli(case: tuple[str, str, tuple[str, ...]]) -> str:
+    """``clinrag ask|search TEXT [--json]``: a normal answer, refusal or result list (exit 0; valid JSON with
+    ``--json``), or a named error on one line of stderr (exit 2), or argparse's usage error (exit 2); never a
+    traceback, never an escape sequence in the output."""
+    command, text, options = case
+    code, out, err = run_cli([command, text, *options, "--index", str(_fake_cli_index())])
+    assert "Traceback" not in out + err
+    assert "\x1b" not in out and "\x1b" not in err, "an escape sequence reached the terminal"
+    if code == 2 and err.startswith("usage:"):
+        return "rejected:usage"
+    if code == 2:
+        assert err.startswith(f"clinrag {command}: error: ") and err.count("\n") == 1, err
+        assert "question" in err, f"the error does not say what is wrong with the question: {err!r}"
+        return "rejected:QuestionError"
+    assert code == 0, (code, out, err)
+    if "--json" in options:
+        data = json.loads(out)
+        shown = data["question"] if command == "ask" else data["query"]
+        assert _storable(shown) and not any(ch in shown for ch in "\x00\x1b\u202e\u200f"), shown
+        if command == "ask":
+            assert data["decision"] in {"answer", "refuse"}
+        else:
+            assert isinstance(data["results"], list)
+    else:
+        assert out.strip(), "nothing printed"
+    return OK
+
+
 # ----------------------------------------------------------------------------- the targets
 @dataclass(frozen=True)
 class Target:
@@ -449,6 +574,7 @@ TARGETS = [
     Target("question helpers on raw text", any_text, check_raw_question_helpers),
     Target("quantities.missing_numbers", st.tuples(any_text, any_text), check_missing_numbers),
     Target("settings.read_settings_file + load_settings", settings_files(), check_settings_file),
+    Target("cli argv (ask, search; --json)", cli_cases(), check_cli),
 ]
 TARGET = {t.name: t for t in TARGETS}
 
@@ -476,6 +602,7 @@ test_fuzz_question_path = _fuzz("question path (clean_question, focus, yes/no, p
 test_fuzz_question_helpers_on_raw_text = _fuzz("question helpers on raw text")
 test_fuzz_missing_numbers = _fuzz("quantities.missing_numbers")
 test_fuzz_settings_file = _fuzz("settings.read_settings_file + load_settings")
+test_fuzz_cli_argv = _fuzz("cli argv (ask, search; --json)")
 
 
 def test_every_target_has_a_test():
@@ -575,3 +702,37 @@ def test_front_matter_alias_bombs_are_refused_or_kept_small():
         return
     size = len(json.dumps(document.metadata))
     assert size <= 100 * len(text), f"{len(text)} bytes of front matter became {size} bytes of metadata"
+
+
+# ----------------------------------------------------------------------------- the command line: regressions
+@pytest.mark.parametrize("command", ["ask", "search"])
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+@pytest.mark.parametrize("text,outcome", [
+    ("target blood pressure \udcff hypertension", "rejected:QuestionError"),  # a stray byte in a shell argument
+    ("\udcc3\udca9", "rejected:QuestionError"),
+    ("blood pressure \ud800 target", "rejected:QuestionError"),  # a broken escape
+    ("\x00\x01\x02", "rejected:QuestionError"),
+    ("\u202e\u200f\u2067", "rejected:QuestionError"),
+    ("target\x00 blood\x1b[31m pressure", OK),
+    ("\u202etarget blood pressure\u200f in adults", OK),
+    (("blood pressure target " * 100)[:2000], OK),
+    ("blood pressure target " * 100, "rejected:QuestionError"),  # 2,200 characters
+    ("-k", "rejected:usage"),
+])
+def test_the_cli_gives_a_named_error_or_a_normal_result_for_any_argument(command, as_json, text, outcome):
+    """Found by reading the argv path: a lone surrogate (what a non-UTF-8 byte of a shell argument becomes) reached
+    the tokenizer of the embedder and failed with a TypeError traceback; it is a QuestionError now."""
+    assert check_cli((command, text, ("--json",) if as_json else ())) == outcome
+
+
+def test_a_question_error_names_the_byte_and_where_it_is():
+    code, out, err = run_cli(["ask", "target \udcff blood pressure", "--index", str(_fake_cli_index())])
+    assert code == 2 and out == ""
+    assert err == ("clinrag ask: error: the question holds the byte \\xff (not UTF-8) at character 8; retype the "
+                   "question as UTF-8 text (check the terminal's encoding, for example LANG=C.UTF-8)\n")
+
+
+def test_control_and_format_characters_leave_the_question_before_anything_reads_it():
+    assert clean_question("a\x00b \x1b[31mc\u202e d\u200b\ufeffe") == "a b [31mc de"
+    with pytest.raises(QuestionError, match="lone surrogate"):
+        clean_question("x\udfff")
