@@ -34,6 +34,37 @@ def _no_network(monkeypatch):
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 
+# Test files that may not be skipped under CI (CI=true): a skip there means the machine lacks what the test needs
+# (Debian's chromium, installed by scripts/run-tests.sh when it can), and a green run would hide that.
+REQUIRED_IN_CI = frozenset({"test_ui_browser.py"})
+
+
+def running_in_ci(environ=os.environ) -> bool:
+    return environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def skip_not_allowed(file_name: str, skip_reason: str, environ=os.environ) -> str | None:
+    """The failure message for a skip of a test in ``REQUIRED_IN_CI`` under CI, or None when the skip may stand."""
+    if file_name not in REQUIRED_IN_CI or not running_in_ci(environ):
+        return None
+    return (f"{file_name} may not be skipped under CI (CI=true): {skip_reason}. scripts/run-tests.sh installs Debian's "
+            "chromium when it runs as root with apt-get; install it (apt-get install -y chromium) or set CLINRAG_CHROMIUM")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI, a skipped test of ``REQUIRED_IN_CI`` (in its setup, as the browser fixture skips, or in its body)
+    is reported as failed, so the run fails instead of passing with '1 skipped'."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3 else str(report.longrepr)
+    message = skip_not_allowed(Path(str(item.path)).name, str(reason).removeprefix("Skipped: "))
+    if message:
+        report.outcome = "failed"
+        report.longrepr = message
+
 TINY_DOCS = {
     "htn.md": """\
         ---
