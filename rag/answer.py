@@ -41,9 +41,8 @@ from rag.premise import question_premise
 from rag.reader import passage_input
 from rag.rerank import logit, reranked, with_scores
 from rag.retrieval import clean_question
-from rag.population import Population, age_text, read_population
+from rag.population import Population, age_text, population_fit, read_population
 from rag.recommendation import LEAD_OF, parse_recommendation, recommendation_in_passage
-from rag.population import population_fit
 from rag.verdict import MIN_TOPIC_OVERLAP, decide_verdict, recommendation_verdict, topic_overlap
 
 # the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
@@ -154,8 +153,7 @@ class Answerer:
                 lead = (LEAD_OF[stated.recommendation.direction] if verdict not in ("yes", "no")
                         else "No: the evidence is insufficient to recommend for or against it." if stated.recommendation.direction == "insufficient"
                         else f"{verdict.capitalize()}.")
-                kept = [kept[i]] + [s for j, s in enumerate(kept) if j != i]
-                recommendations = [recommendations[i]] + [r for j, r in enumerate(recommendations) if j != i]
+                kept, recommendations = _to_front(kept, i), _to_front(recommendations, i)
                 recommendation = stated.recommendation.to_dict(kept[0].citations[0] if kept[0].citations else None)
                 verdict_source = "recommendation"
             elif stated is not None and stated.other_groups:
@@ -165,9 +163,7 @@ class Answerer:
                 decision = decide_verdict(np.asarray(probabilities), self._threshold("min_verdict"), [s.text for s in kept])
                 verdict, verdict_confidence, verdict_reason = decision.verdict, round(decision.confidence, 4), decision.reason
                 if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first
-                    i = decision.evidence
-                    kept = [kept[i]] + [s for j, s in enumerate(kept) if j != i]
-                    recommendations = [recommendations[i]] + [r for j, r in enumerate(recommendations) if j != i]
+                    kept, recommendations = _to_front(kept, decision.evidence), _to_front(recommendations, decision.evidence)
                 if decision.reason == "the evidence points both ways":
                     conflict = _disagreement(kept, np.asarray(probabilities), shown)
                 lead = f"{verdict.capitalize()}." if verdict else None
@@ -454,6 +450,11 @@ def premise_against_recommendations(premise: str, candidates, shown: Sequence[Se
     source = shown[n - 1]
     return {"premise": premise, "sentence": sentence, "source": f"[{n}] {source.title}, {source.version or source.date or 'undated'}",
             "recommendation": rec.to_dict(source.chunk_id)}
+
+
+def _to_front(items: list, i: int) -> list:
+    """``items`` with item ``i`` first (the deciding sentence leads the answer)."""
+    return [items[i]] + [x for j, x in enumerate(items) if j != i]
 
 
 def _grade_note(sentence: str, recommendation) -> str:

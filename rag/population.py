@@ -175,7 +175,11 @@ def question_age(text: str) -> tuple[float, float] | None:
 
 def read_population(text: str, *, question: bool = False) -> Population:
     """The population a sentence (or, with ``question=True``, a question) speaks of."""
-    age = question_age(text) if question else (sentence_ages(text)[0][0] if sentence_ages(text) else None)
+    if question:
+        age = question_age(text)
+    else:
+        ages = sentence_ages(text)
+        age = ages[0][0] if ages else None
     female, male = bool(_FEMALE.search(text)), bool(_MALE.search(text))
     if not question:  # in guideline text "he/his/her" are not populations; only group nouns count
         female = bool(re.search(r"\b(?:women|woman|female|females|girls?|postmenopausal|pregnan\w*)\b", text, re.I))

@@ -238,8 +238,6 @@ def parse_recommendation(sentence: str, before: str = "", after: str = "") -> Re
         direction, cue = implied, grade or ""
     else:
         direction, cue = found
-    if implied == AGAINST and direction == FOR and _WEAK_FOR.search(cue or "") is None and not grade.lower().startswith(("strong", "weak")):
-        pass  # a stated verb wins over a letter; the letter is still shown
     if strength is None:
         if direction == FOR and _WEAK_FOR.search(cue):
             strength = "weak"
