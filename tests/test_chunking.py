@@ -54,8 +54,11 @@ def test_pages_are_monotone_and_contain_the_chunk(doc):
         assert c.page_start is not None and c.page_start <= c.page_end
         assert c.page_start >= last
         last = c.page_start
-        first_page = next(p for p in doc.pages if p.number == c.page_start)
-        assert first_page.start <= c.char_start < max(first_page.end, first_page.start + 1) or first_page.end <= c.char_start
+        # the pages generated here tile the text, so the chunk overlaps at least one; its range is exactly
+        # the first and the last page that share a character with it
+        overlapping = [p.number for p in doc.pages if p.start < c.char_end and p.end > c.char_start]
+        assert overlapping, (c.char_start, c.char_end, doc.pages)
+        assert (c.page_start, c.page_end) == (overlapping[0], overlapping[-1])
 
 
 @given(documents())

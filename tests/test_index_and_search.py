@@ -67,7 +67,9 @@ def test_index_built_with_other_chunk_settings_is_refused(tiny_app, tmp_path):
         other.store.require_ready()
 
 
-def test_search_finds_the_right_document_and_returns_the_contract(tiny_app):
+def test_search_finds_the_right_document_and_returns_the_contract(tiny_app, tiny_corpus):
+    from ingest.loaders import load_file
+
     response = tiny_app.retriever.search("How soon should antimicrobials be given in septic shock?", k=3)
     top = response.results[0]
     assert top.doc_id == "sepsis-demo-2021"
@@ -75,7 +77,10 @@ def test_search_finds_the_right_document_and_returns_the_contract(tiny_app):
     data = response.to_dict()
     assert data["query"].startswith("How soon")
     assert CONTRACT <= set(data["results"][0])
-    assert top.text == top.text and top.char_end > top.char_start
+    # the offsets point into the source text: the cited span is exactly the returned text
+    source = {d.doc_id: d for f in sorted(tiny_corpus.iterdir()) for d in load_file(f, 10**7)}["sepsis-demo-2021"]
+    assert top.char_end > top.char_start
+    assert top.text == source.text[top.char_start : top.char_end]
 
 
 def test_bm25_and_dense_modes_are_single_retriever_baselines(tiny_app):
