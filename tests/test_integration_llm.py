@@ -89,7 +89,9 @@ def test_api_generator_against_a_real_local_server(demo_app, loopback_server):
     record = app.answerer("api").ask("What is the first-line amoxicillin dose for outpatient community-acquired pneumonia?")
     assert record.generator.startswith("api:smollm2@http://127.0.0.1")
     assert "draft" in record.timings_s  # the server was asked: the evidence passed the gate
-    # SmolLM2 answers poorly by design: a verified answer, or a refusal because its draft failed verification
-    assert record.decision == "answer" or record.refusal_code == "evidence_does_not_support", record.refusal_code
-    for sentence in record.sentences:
-        assert sentence.citations and sentence.support >= app.settings.policy.min_sentence_support
+    # SmolLM2 (135M, greedy) is the weak drafter here on purpose: its draft for this question is not supported by
+    # the cited passages, so verification drops every sentence and the answer path refuses rather than passing it on
+    # (measured: the same refusal on every run). The answering side of the api path is covered with a mock
+    # transport in tests/test_api_generator.py.
+    assert (record.decision, record.refusal_code) == ("refuse", "evidence_does_not_support"), record.to_dict()
+    assert record.sentences == [] and record.answer == ""
