@@ -1,14 +1,14 @@
 """The audit log: one append-only, hash-chained JSONL record per answer or refusal.
 
-Where: ``<index_dir>/audit.jsonl`` by default; the setting ``audit.log_path`` (or ``CLINRAG_AUDIT_LOG``) names another file (
-``audit.log_path``). Beside it, ``audit.jsonl.head`` holds the sequence number and hash of the last line, and
+Where: ``<index_dir>/audit.jsonl`` by default; the setting ``audit.log_path`` (also ``CLINRAG_AUDIT_LOG``, mapped by
+``clinrag.settings``) names another file. Beside it, ``audit.jsonl.head`` holds the sequence number and hash of the last line, and
 ``audit.jsonl.lock`` is the lock file that serialises appenders (``fcntl.flock``: safe across threads and processes
 on one machine; not across machines sharing a network file system).
 
 What a line holds: ``seq`` (0 for the anchor, then 1, 2, ...), ``prev`` (the previous line's ``hash``; 64 zeros for
 the anchor), ``hash`` (sha256 of the line's canonical JSON without its ``hash`` field: keys sorted, no spaces,
-UTF-8), and the entry: UTC time, the redacted question (``CLINRAG_AUDIT_QUESTION=hash`` keeps only the sha256 of the
-redacted question; the setting ``audit.question``), what was redacted (kinds only), decision, refusal code,
+UTF-8), and the entry: UTC time, the redacted question (the setting ``audit.question=hash``, also
+``CLINRAG_AUDIT_QUESTION=hash``, keeps only the sha256 of the redacted question), what was redacted (kinds only), decision, refusal code,
 groundedness, retrieved and cited chunk ids with their document versions, models, settings fingerprints, and
 ``user``: who asked (an app account, ``shared-password``, ``anonymous``, or ``cli:<login>``). Nothing unredacted is
 written: not the question, not the answer text (a model may echo a name), not the focused query.
@@ -44,8 +44,6 @@ from typing import Any, Callable, Iterable, Iterator
 from clinrag.errors import AuditLogError
 
 AUDIT_FILE = "audit.jsonl"
-AUDIT_PATH_ENV = "CLINRAG_AUDIT_LOG"  # older spelling of the setting audit.log_path (CLINRAG_AUDIT__LOG_PATH)
-AUDIT_QUESTION_ENV = "CLINRAG_AUDIT_QUESTION"  # older spelling of audit.question (CLINRAG_AUDIT__QUESTION)
 GENESIS = "0" * 64
 FORMAT = "clinrag-audit/1"
 
@@ -70,11 +68,10 @@ def exclusive_file_lock(lock_path: Path, failure: Callable[[OSError], Exception]
 
 
 def audit_path(index_dir: Path | str, settings=None) -> Path:
-    """The audit log of an index: the setting ``audit.log_path`` when set (or ``$CLINRAG_AUDIT_LOG``), else
-    ``<index_dir>/audit.jsonl``."""
+    """The audit log of an index: the setting ``audit.log_path`` when set (``CLINRAG_AUDIT_LOG`` is read into it by
+    ``clinrag.settings``), else ``<index_dir>/audit.jsonl``."""
     configured = getattr(getattr(settings, "audit", None), "log_path", None)
-    override = configured or os.environ.get(AUDIT_PATH_ENV, "")
-    return Path(override) if override else Path(index_dir) / AUDIT_FILE
+    return Path(configured) if configured else Path(index_dir) / AUDIT_FILE
 
 
 def canonical(obj: dict[str, Any]) -> str:
@@ -96,11 +93,12 @@ def entry_from_record(record, settings, question_mode: str | None = None) -> dic
     from rag.privacy import redact_text
 
     configured = getattr(getattr(settings, "audit", None), "question", None)
-    mode = (question_mode or os.environ.get(AUDIT_QUESTION_ENV, "") or configured or "redacted").lower()
+    mode = (question_mode or configured or "redacted").lower()
     if mode not in {"redacted", "hash"}:
         from clinrag.errors import ConfigError
 
-        raise ConfigError(f"{AUDIT_QUESTION_ENV} must be 'redacted' or 'hash', found {mode!r}")
+        raise ConfigError(f"the audit question mode must be 'redacted' or 'hash', found {mode!r}; set audit.question "
+                          "(CLINRAG_AUDIT__QUESTION) to one of them")
     redaction = redact_text(record.question)
     versions = {e.chunk_id: (e.doc_id, e.version or e.date or "") for e in record.evidence}
     cited: list[str] = []

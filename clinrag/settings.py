@@ -2,7 +2,10 @@
 
 Precedence, lowest first: defaults, a settings file (TOML or YAML, from ``--settings`` or
 ``CLINRAG_SETTINGS_FILE``), ``CLINRAG_*`` environment variables (nested fields with ``__``, for example
-``CLINRAG_RETRIEVAL__K=10``), then explicit overrides such as ``--index DIR``.
+``CLINRAG_RETRIEVAL__K=10``), then explicit overrides such as ``--index DIR``. Four older variable names are kept
+as contracts and mapped here, the only place they are read (``LEGACY_ENV``): ``CLINRAG_ALLOW_INSECURE_API=1``,
+``CLINRAG_AUDIT_LOG``, ``CLINRAG_AUDIT_QUESTION`` and ``CLINRAG_UI_APP_FACTORY``; ``CLINRAG_API_KEY`` and
+``CLINRAG_UI_PASSWORD`` are aliases of their fields.
 
 ``index_fingerprint`` hashes everything that changes chunks or embeddings; the index records it and refuses
 to mix. ``fingerprint`` hashes every setting that changes an answer; it is stamped on every answer record
@@ -99,6 +102,13 @@ class IngestSettings(_Section):
     lock_timeout_s: float = Field(600.0, gt=0, description="How long a writer waits for another writer's index lock.")
     commit_docs: int = Field(256, ge=1, description="Documents of one JSONL file written per commit.")
     follow_symlinks: bool = Field(False, description="Follow symbolic links found in folders given to ingest.")
+
+
+class UISettings(_Section):
+    app_factory: str = Field(
+        "", description="'module:function' naming a function (settings) -> App that builds the Streamlit app's App "
+        "instead of App(settings) (tests, custom deployments); also CLINRAG_UI_APP_FACTORY. Empty: App(settings).",
+    )
 
 
 class AuditSettings(_Section):
@@ -230,6 +240,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     audit: AuditSettings = AuditSettings()
     auth: AuthSettings = AuthSettings()
+    ui: UISettings = UISettings()
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -246,7 +257,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _FileSource(settings_cls))
+        return (init_settings, env_settings, _LegacyEnvSource(settings_cls), _FileSource(settings_cls))
 
     def index_fingerprint(self) -> str:
         """Hash of every setting that changes chunks or their embeddings."""
@@ -258,7 +269,7 @@ class Settings(BaseSettings):
             mode="json",
             exclude={"data_dir", "index_dir", "eval_dir", "eval_index_dir", "model_cache_dir", "upload_dir", "api_key",
                      "ui_password", "users_file",
-                     "max_file_mb", "ingest", "audit", "auth"},
+                     "max_file_mb", "ingest", "audit", "auth", "ui"},
         )
         data["embedding"] = _embedding_identity(self.embedding)
         data["generation"] = {
@@ -277,6 +288,48 @@ def _embedding_identity(embedding: EmbeddingSettings) -> dict[str, Any]:
 
 def _digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# Older environment variable names, kept as documented contracts: name -> (section, field). They rank with the
+# environment (above the settings file, below CLINRAG_SECTION__FIELD and explicit overrides); an empty value is unset.
+LEGACY_ENV: dict[str, tuple[str, str]] = {
+    "CLINRAG_ALLOW_INSECURE_API": ("generation", "api_allow_insecure"),  # only "1" allows (as before)
+    "CLINRAG_AUDIT_LOG": ("audit", "log_path"),
+    "CLINRAG_AUDIT_QUESTION": ("audit", "question"),
+    "CLINRAG_UI_APP_FACTORY": ("ui", "app_factory"),
+}
+
+
+def legacy_env_values(environ: Any) -> dict[str, dict[str, Any]]:
+    """The settings that the older variable names in ``environ`` set, as nested sections (pure)."""
+    data: dict[str, dict[str, Any]] = {}
+    for name, (section, field) in LEGACY_ENV.items():
+        value = environ.get(name, "")
+        if not value:
+            continue
+        if name == "CLINRAG_ALLOW_INSECURE_API":
+            if value != "1":
+                continue
+            value = True
+        elif name == "CLINRAG_AUDIT_QUESTION":
+            value = value.lower()
+            if value not in {"redacted", "hash"}:
+                raise ConfigError(
+                    f"{name} must be 'redacted' or 'hash', found {value!r}; set one of them, or unset it "
+                    "(the setting audit.question, CLINRAG_AUDIT__QUESTION, is the newer spelling)"
+                )
+        data.setdefault(section, {})[field] = value
+    return data
+
+
+class _LegacyEnvSource(PydanticBaseSettingsSource):
+    """Maps the older variable names of ``LEGACY_ENV`` onto their settings."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return legacy_env_values(os.environ)
 
 
 class _FileSource(PydanticBaseSettingsSource):

@@ -7,7 +7,6 @@ LLM drafters go through the ``Generator`` seam, so tests can script the model.
 from __future__ import annotations
 
 import math
-import os
 import re
 import threading
 from pathlib import Path
@@ -400,12 +399,11 @@ class OpenAICompatibleGenerator:
     ALLOW_INSECURE_ENV = "CLINRAG_ALLOW_INSECURE_API"
     RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
-    def __init__(self, settings: GenerationSettings, transport=None, sleep=None, environ=None, api_key: str = "") -> None:
+    def __init__(self, settings: GenerationSettings, transport=None, sleep=None, api_key: str = "") -> None:
         import time
 
         import httpx
 
-        env = os.environ if environ is None else environ
         if not settings.api_base_url:
             raise GenerationError(
                 "the api generator needs a base URL: set CLINRAG_GENERATION__API_BASE_URL (e.g. http://127.0.0.1:8001/v1)"
@@ -413,10 +411,10 @@ class OpenAICompatibleGenerator:
         self.settings = settings
         self.MAX_ATTEMPTS = settings.api_max_attempts
         self.BACKOFF_S = settings.api_backoff_s
-        allow_insecure = settings.api_allow_insecure or env.get(self.ALLOW_INSECURE_ENV, "") == "1"
+        allow_insecure = settings.api_allow_insecure  # CLINRAG_ALLOW_INSECURE_API=1 is mapped onto it by clinrag.settings
         self.endpoint = self._check_base_url(settings.api_base_url, allow_insecure)
         self.name = f"api:{settings.api_model or 'default'}@{self.endpoint}"
-        self._key = api_key or env.get("CLINRAG_API_KEY", "")  # the settings' SecretStr, else the environment
+        self._key = api_key  # the secret setting api_key (CLINRAG_API_KEY), passed by the App
         self._transport = transport  # tests inject httpx.MockTransport
         self._sleep = sleep or time.sleep
         self._url = settings.api_base_url.rstrip("/") + "/chat/completions"

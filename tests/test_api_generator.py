@@ -21,10 +21,11 @@ def _settings(url: str = "https://api.example.com/v1", **kw) -> GenerationSettin
     return GenerationSettings(api_base_url=url, api_model="m1", **kw)
 
 
-def _generator(handler, url: str = "https://api.example.com/v1", env=None, sleeps=None):
+def _generator(handler, url: str = "https://api.example.com/v1", sleeps=None, api_key: str = KEY, **settings):
     sleeps = [] if sleeps is None else sleeps
-    env = {"CLINRAG_API_KEY": KEY} if env is None else env
-    return OpenAICompatibleGenerator(_settings(url), transport=httpx.MockTransport(handler), sleep=sleeps.append, environ=env)
+    return OpenAICompatibleGenerator(
+        _settings(url, **settings), transport=httpx.MockTransport(handler), sleep=sleeps.append, api_key=api_key
+    )
 
 
 def _request(user: str = "Question: what dose?", question: str | None = "what dose?") -> GenerationRequest:
@@ -167,7 +168,7 @@ def test_plain_http_is_refused_off_loopback_unless_allowed():
         _generator(handler, url="http://10.1.2.3:8000/v1")
     with pytest.raises(InsecureEndpointError):
         _generator(handler, url="http://llm.internal.example/v1")
-    assert _generator(handler, url="http://10.1.2.3:8000/v1", env={"CLINRAG_ALLOW_INSECURE_API": "1"}).complete(_request())
+    assert _generator(handler, url="http://10.1.2.3:8000/v1", api_allow_insecure=True).complete(_request())
     for url in ("http://127.0.0.1:8001/v1", "http://localhost:8001/v1", "http://[::1]:8001/v1", "https://api.example.com/v1"):
         assert _generator(handler, url=url).complete(_request())
     with pytest.raises(ConfigError, match="must be http"):
@@ -178,3 +179,20 @@ def test_credentials_in_the_base_url_are_not_shown():
     generator = _generator(lambda request: httpx.Response(200, json=REPLY), url="https://user:hunter2@api.example.com/v1")
     assert "hunter2" not in generator.name and "hunter2" not in repr(generator)
     assert generator.name == "api:m1@https://api.example.com/v1"
+
+
+def test_the_older_variables_reach_the_generator_through_settings(monkeypatch):
+    from clinrag.settings import load_settings
+
+    monkeypatch.setenv("CLINRAG_ALLOW_INSECURE_API", "1")
+    monkeypatch.setenv("CLINRAG_API_KEY", KEY)
+    settings = load_settings(generation={"api_base_url": "http://10.1.2.3:8000/v1", "api_model": "m1"})
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=REPLY)
+
+    generator = OpenAICompatibleGenerator(settings.generation, transport=httpx.MockTransport(handler),
+                                          api_key=settings.api_key.get_secret_value())
+    assert generator.complete(_request()) and seen[0].headers["authorization"] == f"Bearer {KEY}"

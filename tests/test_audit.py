@@ -209,10 +209,17 @@ def test_ask_appends_to_the_audit_log_and_audit_show_reads_it(tiny_app, monkeypa
 
 
 def test_the_log_can_live_elsewhere(tmp_path, monkeypatch):
-    monkeypatch.setenv("CLINRAG_AUDIT_LOG", str(tmp_path / "elsewhere" / "audit.jsonl"))
-    assert audit_path(tmp_path / "index") == tmp_path / "elsewhere" / "audit.jsonl"
+    from clinrag.settings import load_settings
+
+    elsewhere = tmp_path / "elsewhere" / "audit.jsonl"
+    monkeypatch.setenv("CLINRAG_AUDIT_LOG", str(elsewhere))  # the older name, mapped onto audit.log_path
+    settings = load_settings(index_dir=tmp_path / "index")
+    assert settings.audit.log_path == elsewhere and audit_path(settings.index_dir, settings) == elsewhere
     monkeypatch.delenv("CLINRAG_AUDIT_LOG")
+    assert audit_path(tmp_path / "index", load_settings(index_dir=tmp_path / "index")) == tmp_path / "index" / "audit.jsonl"
     assert audit_path(tmp_path / "index") == tmp_path / "index" / "audit.jsonl"
+    monkeypatch.setenv("CLINRAG_AUDIT__LOG_PATH", str(tmp_path / "newer.jsonl"))
+    assert audit_path(tmp_path / "index", load_settings()) == tmp_path / "newer.jsonl"
 
 
 def test_no_log_yet_verifies_as_empty(tmp_path, capsys):

@@ -69,3 +69,42 @@ def test_data_dir_moves_every_folder_and_the_api_key_is_secret(tmp_path, monkeyp
     assert "sk-secret" not in repr(s) and "sk-secret" not in str(s.model_dump())
     assert s.api_key.get_secret_value() == "sk-secret"
     assert s.fingerprint() == load_settings(data_dir=tmp_path / "other").fingerprint()
+
+
+def test_the_older_variable_names_are_settings_read_in_one_place(tmp_path, monkeypatch):
+    from clinrag.errors import ConfigError
+    from clinrag.settings import load_settings
+
+    base = load_settings()
+    monkeypatch.setenv("CLINRAG_ALLOW_INSECURE_API", "1")
+    monkeypatch.setenv("CLINRAG_AUDIT_LOG", str(tmp_path / "a.jsonl"))
+    monkeypatch.setenv("CLINRAG_AUDIT_QUESTION", "HASH")
+    monkeypatch.setenv("CLINRAG_UI_APP_FACTORY", "tests.ui_support:make_app")
+    monkeypatch.setenv("CLINRAG_API_KEY", "sk-older")
+    s = load_settings()
+    assert s.generation.api_allow_insecure and s.audit.log_path == tmp_path / "a.jsonl" and s.audit.question == "hash"
+    assert s.ui.app_factory == "tests.ui_support:make_app" and s.api_key.get_secret_value() == "sk-older"
+    assert s.fingerprint() == base.fingerprint()  # none of them changes an answer; the key is a secret
+    assert "sk-older" not in repr(s) and "sk-older" not in str(s.model_dump())
+    monkeypatch.setenv("CLINRAG_AUDIT__QUESTION", "redacted")  # the newer spelling wins over the older one
+    assert load_settings().audit.question == "redacted"
+    monkeypatch.setenv("CLINRAG_ALLOW_INSECURE_API", "yes")  # only "1" allows, as before
+    assert not load_settings().generation.api_allow_insecure
+    monkeypatch.setenv("CLINRAG_AUDIT_QUESTION", "plain")
+    with pytest.raises(ConfigError, match="CLINRAG_AUDIT_QUESTION must be 'redacted' or 'hash', found 'plain'"):
+        load_settings()
+
+
+def test_importing_the_package_writes_only_the_three_variables_libraries_need_before_they_load():
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    script = ("import json, os; before = dict(os.environ); import clinrag, clinrag.settings; "
+              "print(json.dumps({k: v for k, v in os.environ.items() if before.get(k) != v}))")
+    env = {k: v for k, v in os.environ.items() if k not in {"HF_HUB_OFFLINE", "TRANSFORMERS_VERBOSITY", "TOKENIZERS_PARALLELISM"}}
+    out = subprocess.run([sys.executable, "-c", script], cwd=repo, env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error", "TOKENIZERS_PARALLELISM": "false"}

@@ -3,15 +3,14 @@
 Models and the index load once per process (``st.cache_resource``) and are shared by every session; Streamlit
 serves sessions from threads, so nothing here keeps per-session state outside ``st.session_state``.
 
-``CLINRAG_UI_APP_FACTORY=module:function`` names a function ``(settings) -> App`` that builds the App instead of
-``App(settings)``: a site can plug in its own components, and the UI tests plug in deterministic fakes. Nothing
-under ``tests/`` is imported unless that variable names it.
+The setting ``ui.app_factory`` (``CLINRAG_UI_APP_FACTORY=module:function``, mapped by ``clinrag.settings``) names a
+function ``(settings) -> App`` that builds the App instead of ``App(settings)``: a site can plug in its own
+components, and the UI tests plug in deterministic fakes. Nothing under ``tests/`` is imported unless it names it.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 from dataclasses import dataclass, field
 
@@ -20,9 +19,6 @@ import streamlit as st
 from clinrag.errors import ClinragError, ConfigError
 from clinrag.settings import Settings
 from ui import render as R
-
-APP_FACTORY_ENV = "CLINRAG_UI_APP_FACTORY"
-
 
 @dataclass
 class Runtime:
@@ -43,7 +39,8 @@ def _build_app(settings: Settings, factory: str):
         build = getattr(importlib.import_module(module_name), attribute or "make_app")
     except (ImportError, AttributeError) as exc:
         raise ConfigError(
-            f"{APP_FACTORY_ENV}={factory!r} does not name an importable function (expected 'module:function'): {exc}"
+            f"ui.app_factory (CLINRAG_UI_APP_FACTORY) = {factory!r} does not name an importable function (expected "
+            f"'module:function'): {exc}; fix the name or unset it to use App(settings)"
         ) from exc
     return build(settings)
 
@@ -63,8 +60,7 @@ def _cached_runtime(fingerprint: str, index_dir: str, factory: str, _settings: S
 
 
 def runtime(settings: Settings) -> Runtime:
-    factory = os.environ.get(APP_FACTORY_ENV, "")
-    return _cached_runtime(settings.fingerprint(), str(settings.index_dir), factory, settings)
+    return _cached_runtime(settings.fingerprint(), str(settings.index_dir), settings.ui.app_factory, settings)
 
 
 def show_error(exc: BaseException) -> None:
