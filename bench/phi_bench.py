@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rag.privacy import KINDS, find_identifiers, redact_text  # noqa: E402
+from clinrag.privacy import KINDS, find_identifiers, redact_text  # noqa: E402
 
 SET = REPO / "tests" / "data" / "phi_questions.jsonl"
 HELDOUT = REPO / "tests" / "data" / "phi_heldout.jsonl"  # 40 hand-written messages, identifiers listed as substrings
@@ -186,7 +186,7 @@ def clinical_kept(records: list[dict]) -> tuple[int, int]:
 def five_digit_stress(root: Path = REPO.parent / "shared" / "data" / "corpora") -> tuple[int, int, list[str]]:
     """(five-digit numbers standing alone in the shared corpora, how many the ZIP rule takes, their contexts): a
     stress test of the ZIP rule on biomedical prose (passages are never redacted; most hits are real addresses)."""
-    from rag.privacy import _ZIP_BARE, _bare_zip
+    from clinrag.privacy.locations import _ZIP_BARE, _bare_zip
 
     seen = taken = 0
     contexts = []

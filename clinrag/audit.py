@@ -90,7 +90,7 @@ def utc_now() -> str:
 # ------------------------------------------------------------------------------------------- pure: entries
 def entry_from_record(record, settings, question_mode: str | None = None) -> dict[str, Any]:
     """The audit entry for an ``AnswerRecord`` (pure; no time, seq or hashes yet). Holds nothing unredacted."""
-    from rag.privacy import redact_text
+    from clinrag.privacy import redact_text
 
     configured = getattr(getattr(settings, "audit", None), "question", None)
     mode = (question_mode or configured or "redacted").lower()
@@ -326,7 +326,7 @@ def event_entry(kind: str, user: str, **fields: Any) -> dict[str, Any]:
     action's fields, free text redacted."""
     if kind not in EVENT_TYPES:
         raise ValueError(f"unknown audit event type {kind!r}; known: {', '.join(EVENT_TYPES)}")
-    from rag.privacy import redact_text
+    from clinrag.privacy import redact_text
 
     clean = {k: (redact_text(v).text if k in _FREE_TEXT and isinstance(v, str) else v) for k, v in fields.items()}
     return {"type": kind, "user": user, **clean}

@@ -5,7 +5,7 @@ Where: ``<index_dir>/feedback.jsonl`` (``feedback_path``); ``feedback.jsonl.lock
 lines; not across machines sharing a network file system).
 
 What a line holds: UTC time, the rating (``up`` or ``down``), the comment and the question after PHI redaction
-(``rag.privacy.redact_text``) with what was redacted (kinds and counts only), the decision, refusal code,
+(``clinrag.privacy.redact_text``) with what was redacted (kinds and counts only), the decision, refusal code,
 groundedness, the answer text (redacted too: a model may echo a name from the question), the cited chunk ids with
 the doc_id, version and date of each, the generator, the models and the settings fingerprints. Never the raw
 question or comment, nor the focused query. The file is not hash-chained: the audit log (``clinrag.audit``) is the
@@ -37,7 +37,7 @@ def feedback_path(index_dir: Path | str) -> Path:
 def feedback_entry(record: Any, rating: str, comment: str, settings: Any, now: str) -> dict[str, Any]:
     """The line for feedback on an ``AnswerRecord`` (pure). Raises ``FeedbackError`` for a rating other than
     ``up``/``down`` or a comment that is not text or longer than ``MAX_COMMENT_CHARS``."""
-    from rag.privacy import redact_text
+    from clinrag.privacy import redact_text
 
     if not isinstance(rating, str) or rating not in RATINGS:
         raise FeedbackError(f"rating must be 'up' or 'down', found {rating!r}; pass one of {', '.join(RATINGS)}")

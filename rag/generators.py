@@ -491,7 +491,7 @@ class OpenAICompatibleGenerator:
         """The prompt with the question's identifiers redacted and nothing else changed. The question is the last
         occurrence of ``question`` in ``user`` (the template puts it after the passages); when it is not given or not
         found, the whole prompt is redacted, since nothing tells where the patient's words are."""
-        from rag.privacy import redact_text
+        from clinrag.privacy import redact_text
 
         if question is None or question not in user:
             return redact_text(user).text

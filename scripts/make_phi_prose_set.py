@@ -7,7 +7,7 @@ a worried relative or a busy nurse writes it: "john from 62704 asks ...", "the p
 "her pump with serial number sn-4471-xk alarms at night"), other orders (the question first or in the middle,
 identifiers before and after clinical sentences), two thirds of the messages in lower case, and clinical sentences
 full of numbers that look like identifiers (five-digit lab values and counts, doses, ages under 90, years, lab
-values with units), which must survive. Every kind of ``rag.privacy.KINDS`` is present; ZIP codes (with and
+values with units), which must survive. Every kind of ``clinrag.privacy.KINDS`` is present; ZIP codes (with and
 without a state or a street), licence plates, VINs and device serials have the most templates. Every value is
 invented (555 phone numbers, documentation-range IPs, example.* domains, made-up ZIP codes and VINs).
 

@@ -1,7 +1,7 @@
 """Write the synthetic PHI question set, ``tests/data/phi_questions.jsonl`` (deterministic: fixed seed, no IO but the
 output file).
 
-Every one of the 19 identifier kinds of ``rag.privacy.KINDS`` (the 18 HIPAA Safe Harbor categories, with ages over
+Every one of the 19 identifier kinds of ``clinrag.privacy.KINDS`` (the 18 HIPAA Safe Harbor categories, with ages over
 89 apart from dates) appears in at least 16 long, multi-sentence clinical messages, in mixed, lower and upper case.
 Each line: ``{"id", "text", "case", "spans": [{"start", "end", "kind"}], "clinical": [numbers that must survive],
 "hard": bool}``. ``hard`` marks messages whose name is in none of the detector's name lists and follows only a weak

@@ -4,7 +4,7 @@ from clinrag.quantities import missing_numbers
 from rag.calibration import DEFAULTS
 from rag.generators import LLMDrafter, is_yes_no_question
 from rag.policy import parse_cited_sentences
-from rag.privacy import redact
+from clinrag.privacy import redact
 from rag.verify import Verifier, lexical_features
 from tests.fakes import LexicalReader, ScriptedGenerator
 

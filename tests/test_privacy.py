@@ -1,4 +1,4 @@
-"""PHI redaction: recall per identifier kind on the synthetic set, and no clinical number lost (rag/privacy.py)."""
+"""PHI redaction: recall per identifier kind on the synthetic set, and no clinical number lost (clinrag/privacy/)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.privacy import KINDS, find_identifiers, redact, redact_text
+from clinrag.privacy import KINDS, find_identifiers, redact, redact_text
 
 DATA = Path(__file__).parent / "data"
 NUMBER = re.compile(r"\d[\d,.]*(?:/\d[\d,.]*)?")

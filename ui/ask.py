@@ -19,7 +19,7 @@ import streamlit as st
 from clinrag.service import AnswerService
 from clinrag.settings import Settings
 from clinrag.users import Identity, require
-from rag.privacy import redact_text
+from clinrag.privacy import redact_text
 from rag.render import claims_citing, render_markdown
 from ui import render as R
 from ui.access import permitted

@@ -1,0 +1,192 @@
+"""The floors of the house, checked from the source: every ``import`` (also the ones inside functions) is parsed with
+``ast`` and no module may import a floor above its own, nor a sibling room on its floor.
+
+    floor 0  core          clinrag.{errors, records, protocols, settings, text, quantities, privacy}: data and rules
+    floor 1  pipelines     ingest/ (files -> index), rag/ (question -> verified answer) and the record stores
+                           clinrag.{audit, feedback, users}; three rooms that never import each other
+    floor 2  composition   clinrag.app: builds the parts and hands them to the shells
+    floor 3  shells        clinrag.{cli, service}, ui/, eval/, training/
+
+``clinrag/`` holds floors 0, 1 and 3 side by side (moving the shells out would rename the ``clinrag`` CLI entry
+point and every ``clinrag.app`` import), so the floors of its modules are this explicit list: a new module in
+``clinrag/`` fails here until it is placed. ``tests/``, ``bench/`` and ``scripts/`` stand outside the house and may
+import anything; nothing inside imports them (``ui.app_factory`` names a test factory as a string, not an import).
+See ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PRODUCTION = ("clinrag", "ingest", "rag", "ui", "eval", "training", "models")
+OUTSIDE = ("tests", "bench", "scripts")
+FLOOR_NAMES = {0: "core", 1: "pipelines", 2: "composition root", 3: "shells"}
+
+# module (or package) -> (floor, room); the longest matching prefix wins
+PLACES: dict[str, tuple[int, str]] = {
+    "clinrag": (0, "core"),  # the package itself: __init__ pins three environment variables, imports nothing
+    "clinrag.errors": (0, "core"),
+    "clinrag.records": (0, "core"),
+    "clinrag.protocols": (0, "core"),
+    "clinrag.settings": (0, "core"),
+    "clinrag.text": (0, "core"),
+    "clinrag.quantities": (0, "core"),
+    "clinrag.privacy": (0, "core"),
+    "models": (0, "core"),  # shipped weights as package data
+    "ingest": (1, "ingest"),
+    "rag": (1, "rag"),
+    "clinrag.audit": (1, "stores"),
+    "clinrag.feedback": (1, "stores"),
+    "clinrag.users": (1, "stores"),
+    "clinrag.app": (2, "composition"),
+    "clinrag.cli": (3, "shells"),
+    "clinrag.service": (3, "shells"),
+    "ui": (3, "shells"),
+    "eval": (3, "shells"),
+    "training": (3, "shells"),
+}
+
+
+def place(module: str) -> tuple[int, str] | None:
+    parts = module.split(".")
+    for n in range(len(parts), 0, -1):
+        found = PLACES.get(".".join(parts[:n]))
+        if found is not None:
+            # a module of clinrag/ must be listed itself: the package entry covers only clinrag/__init__.py
+            if parts[0] == "clinrag" and n == 1 and len(parts) > 1:
+                return None
+            return found
+    return None
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def production_files() -> list[Path]:
+    return sorted(p for top in PRODUCTION for p in (REPO / top).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _submodule(module: str, name: str) -> str:
+    """``from rag import answer`` imports the module rag.answer when there is one; else a name of ``rag``."""
+    candidate = REPO.joinpath(*module.split("."), name)
+    if candidate.with_suffix(".py").is_file() or (candidate / "__init__.py").is_file():
+        return f"{module}.{name}"
+    return module
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import in the file, relative ones resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            found += [(node.lineno, _submodule(module, alias.name)) for alias in node.names]
+    return found
+
+
+def violations() -> list[str]:
+    problems: list[str] = []
+    for path in production_files():
+        importer = module_name(path)
+        here = place(importer)
+        shown = path.relative_to(REPO)
+        if here is None:
+            problems.append(
+                f"{shown}: module {importer} has no floor; expected an entry in PLACES of tests/test_architecture.py "
+                "(and a line in ARCHITECTURE.md); fix: add it to the floor whose modules it imports at most"
+            )
+            continue
+        for line, target in imports_of(path):
+            top = target.split(".")[0]
+            if top in OUTSIDE:
+                problems.append(f"{shown}:{line} imports {target}; production code must not import {top}/; "
+                                "fix: move what it needs into the package, or pass it in")
+                continue
+            if top not in PRODUCTION:
+                continue  # the standard library or a third-party package
+            there = place(target)
+            if there is None:
+                continue  # reported when that module itself is checked
+            (floor, room), (their_floor, their_room) = here, there
+            if their_floor > floor:
+                problems.append(
+                    f"{shown}:{line} imports {target}: floor {floor} ({FLOOR_NAMES[floor]}) reaches up to floor "
+                    f"{their_floor} ({FLOOR_NAMES[their_floor]}); expected imports of floors 0..{floor} only; fix: move "
+                    "the shared part down (to the core), or let the higher floor pass it in"
+                )
+            elif their_floor == floor == 1 and room != their_room:
+                problems.append(
+                    f"{shown}:{line} imports {target}: the {room} room imports the {their_room} room on the same floor; "
+                    "expected the pipelines and the stores to meet only in the core and clinrag.app; fix: move the shared "
+                    "part to the core, or wire the two in clinrag.app"
+                )
+    return problems
+
+
+def test_no_floor_imports_a_higher_one_and_no_pipeline_imports_another():
+    problems = violations()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_core_imports_nothing_else_of_the_project():
+    for path in production_files():
+        if place(module_name(path)) == (0, "core"):
+            for line, target in imports_of(path):
+                if target.split(".")[0] in PRODUCTION:
+                    assert place(target) == (0, "core"), f"{path.relative_to(REPO)}:{line} imports {target}"
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "expected"),
+    [
+        ("from rag.answer import Answerer\n", "clinrag/records.py", "floor 0 (core) reaches up to floor 1"),
+        ("import ingest.index\n", "rag/fusion.py", "the rag room imports the ingest room"),
+        ("def f():\n    from clinrag.cli import main\n", "rag/fusion.py", "reaches up to floor 3 (shells)"),
+        ("from tests.fakes import HashEmbedder\n", "clinrag/app.py", "must not import tests/"),
+        ("from . import answer\n", "rag/fusion.py", None),
+        ("from clinrag import app\n", "rag/fusion.py", "reaches up to floor 2 (composition root)"),
+        ("from clinrag import records\n", "rag/fusion.py", None),
+    ],
+)
+def test_the_rule_catches_an_upward_import(tmp_path, monkeypatch, source, name, expected):
+    """The checker itself: a planted file with a bad import is reported (and a good one is not)."""
+    fake_repo = tmp_path / "repo"
+    target = fake_repo / name
+    target.parent.mkdir(parents=True)
+    target.write_text(source, encoding="utf-8")
+    for module in ("clinrag/app.py", "clinrag/records.py", "rag/answer.py"):  # what the planted imports name
+        (fake_repo / module).parent.mkdir(parents=True, exist_ok=True)
+        (fake_repo / module).touch()
+    monkeypatch.setitem(globals(), "REPO", fake_repo)
+    problems = violations()
+    if expected is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and expected in problems[0], problems
+
+
+def test_an_unplaced_module_of_clinrag_is_reported(tmp_path, monkeypatch):
+    fake_repo = tmp_path / "repo"
+    (fake_repo / "clinrag").mkdir(parents=True)
+    (fake_repo / "clinrag" / "newthing.py").write_text("import os\n", encoding="utf-8")
+    monkeypatch.setitem(globals(), "REPO", fake_repo)
+    (problem,) = violations()
+    assert "module clinrag.newthing has no floor" in problem
