@@ -1,33 +1,50 @@
-"""Composition root: builds the pieces from settings, lazily. The CLI, the UI and the evaluation share it."""
+"""Composition root: builds the pieces from settings, lazily. The CLI, the UI and the evaluation share it.
+
+Every part can be passed in instead of built (tests pass deterministic fakes; the evaluation shares a reader
+across suites): ``App(settings, embedder=, reader=, calibration=, drafters=, store=)``, each typed by its seam in
+``clinrag.protocols``. What is not passed is built on first use by the ``build_*`` factories below, which import
+the answer stack lazily so that ``clinrag ingest`` never pays for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clinrag.errors import ConfigError
-from clinrag.protocols import Embedder
+from clinrag.protocols import Drafter, Embedder, Judge, Reader, Verifier
+from clinrag.records import SearchResponse
 from clinrag.settings import Settings
 from ingest.index import IndexStore
 from ingest.pipeline import IngestReport, ingest_paths
 from rag.models import SentenceTransformerEmbedder
 from rag.retrieval import HybridRetriever
 
+if TYPE_CHECKING:  # the answer stack loads lazily (build_* below)
+    from rag.answer import Answerer
+    from rag.calibration import CalibrationSet
+
+GENERATORS = ("extractive", "local", "api")
+
 
 class App:
     def __init__(
-        self, settings: Settings, embedder: Embedder | None = None, reader=None, calibration=None, drafters=None
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        reader: Reader | None = None,
+        calibration: CalibrationSet | None = None,
+        drafters: Mapping[str, Drafter] | None = None,
+        store: IndexStore | None = None,
     ) -> None:
         self.settings = settings
         self._embedder = embedder
-        if drafters:  # injected drafters by generator name (tests: a scripted, streaming one)
-            self.__dict__["_drafters"] = dict(drafters)
-        if reader is not None:  # injected (tests: a deterministic fake; evaluation: a shared instance)
-            self.__dict__["reader"] = reader
-        if calibration is not None:
-            self.__dict__["calibration"] = calibration
+        self._reader = reader  # a passed reader, calibration and store are used as they are (not checked)
+        self._calibration = calibration
+        self._store = store
+        self._drafters: dict[str, Drafter] = dict(drafters or {})  # by generator name; built ones join them
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -38,7 +55,7 @@ class App:
 
     @cached_property
     def store(self) -> IndexStore:
-        return self.store_at(self.settings.index_dir)
+        return self._store if self._store is not None else self.store_at(self.settings.index_dir)
 
     def store_at(self, root: Path) -> IndexStore:
         return IndexStore(root, self.settings.index_fingerprint(), self.settings.embedding.package,
@@ -48,7 +65,7 @@ class App:
     def retriever(self) -> HybridRetriever:
         return HybridRetriever(self.store, self.embedder, self.settings.retrieval)
 
-    def search(self, query: str, k: int | None = None, mode: str = "fused"):
+    def search(self, query: str, k: int | None = None, mode: str = "fused") -> SearchResponse:
         """Search in one of four modes: ``fused`` (BM25 + dense, RRF), ``bm25``, ``dense``, or ``reranked`` (the fused
         candidates reordered by the reader, as answers use them; results carry ``reader_score``)."""
         if mode != "reranked":
@@ -61,61 +78,32 @@ class App:
         return _replace(response, results=results[: k or self.settings.retrieval.k])
 
     @cached_property
-    def reader(self):
-        from rag.reader import CrossEncoderReader
-
-        r = self.settings.reader
-        return CrossEncoderReader(r.weights_dir, r.sha256, self.settings.generation.n_threads, r.batch_size, r.quantize)
+    def reader(self) -> Reader:
+        return self._reader if self._reader is not None else build_reader(self.settings)
 
     @cached_property
-    def calibration(self):
+    def calibration(self) -> CalibrationSet:
         """The fitted calibration for these settings; an error when it was fitted for other settings."""
-        from clinrag.errors import CalibrationError
-        from rag.calibration import calibration_tag
-
-        calibration = _answer_parts()[2]()
-        tag = calibration_tag(self.settings)
-        if calibration.fingerprint != tag:
-            raise CalibrationError(
-                f"the calibration in {calibration.source} was fitted for settings {calibration.fingerprint}, but the active "
-                f"settings are {tag} (a retrieval, chunking, embedder or reader setting differs from the fitted one); "
-                "undo the change or refit with `.venv/bin/python scripts/fit_calibration.py`"
-            )
-        return calibration
+        return self._calibration if self._calibration is not None else load_fitted_calibration(self.settings)
 
     @cached_property
-    def judge(self):
-        model = self.settings.generation.judge_model
-        if model == "none":
-            return None
-        return _answer_parts()[0].LlamaJudge(model, self.settings.generation, self.settings.model_cache_dir)
+    def judge(self) -> Judge | None:
+        return build_judge(self.settings)
 
     @cached_property
-    def verifier(self):
-        generators, _, _, Verifier = _answer_parts()
-        name = "support_judge" if self.judge is not None else "support"
-        return Verifier(self.reader, self.calibration.get(name), self.judge)
+    def verifier(self) -> Verifier:
+        return build_verifier(self.reader, self.calibration, self.judge)
 
-    def drafter(self, generator: str | None = None):
+    def drafter(self, generator: str | None = None) -> Drafter:
         """The drafter named by ``generator`` (default: settings), built once per name."""
         name = generator or self.settings.generation.generator
-        cache = self.__dict__.setdefault("_drafters", {})
-        if name not in cache:
-            generators = _answer_parts()[0]
-            g = self.settings.generation
-            if name == "extractive":
-                cache[name] = generators.ExtractiveDrafter(self.reader, g, population_weight=self.settings.reader.population_weight)
-            elif name == "local":
-                cache[name] = generators.LLMDrafter(generators.LlamaGenerator(g.local_model, g, self.settings.model_cache_dir), g)
-            elif name == "api":
-                cache[name] = generators.LLMDrafter(
-                    generators.OpenAICompatibleGenerator(g, api_key=self.settings.api_key.get_secret_value()), g)
-            else:
-                raise ConfigError(f"unknown generator {name!r}; choose extractive, local or api")
-        return cache[name]
+        if name not in self._drafters:
+            self._drafters[name] = build_drafter(name, self.settings, self.reader)
+        return self._drafters[name]
 
-    def answerer(self, generator: str | None = None):
-        _, Answerer, _, _ = _answer_parts()
+    def answerer(self, generator: str | None = None) -> Answerer:
+        from rag.answer import Answerer
+
         drafter = self.drafter(generator)
         fitted = self.calibration.fingerprint
         note = "" if drafter.name == "extractive" else "; groundedness fitted on extractive answers"
@@ -132,7 +120,7 @@ class App:
     def ingest(
         self,
         paths: list[Path],
-        on_event=lambda _m: None,
+        on_event: Callable[[str], None] = lambda _m: None,
         rebuild: bool = False,
         exclude_doc_ids: frozenset[str] = frozenset(),
         replace: bool = False,
@@ -158,10 +146,56 @@ class App:
         return self.store.rebuild(run, keep=lambda report: bool(report.added))
 
 
-def _answer_parts():  # imported lazily so `clinrag ingest` never pays for the answer stack
-    from rag import generators
-    from rag.answer import Answerer
-    from rag.calibration import load_calibration
-    from rag.verify import Verifier
+# ------------------------------------------------------------------------------------------ factories
+# Each builds one part from settings, importing the answer stack only when called.
+def build_reader(settings: Settings) -> Reader:
+    from rag.reader import CrossEncoderReader
 
-    return generators, Answerer, load_calibration, Verifier
+    r = settings.reader
+    return CrossEncoderReader(r.weights_dir, r.sha256, settings.generation.n_threads, r.batch_size, r.quantize)
+
+
+def load_fitted_calibration(settings: Settings) -> CalibrationSet:
+    """The shipped calibration, refused when it was fitted for other settings."""
+    from clinrag.errors import CalibrationError
+    from rag.calibration import calibration_tag, load_calibration
+
+    calibration = load_calibration()
+    tag = calibration_tag(settings)
+    if calibration.fingerprint != tag:
+        raise CalibrationError(
+            f"the calibration in {calibration.source} was fitted for settings {calibration.fingerprint}, but the active "
+            f"settings are {tag} (a retrieval, chunking, embedder or reader setting differs from the fitted one); "
+            "undo the change or refit with `.venv/bin/python scripts/fit_calibration.py`"
+        )
+    return calibration
+
+
+def build_judge(settings: Settings) -> Judge | None:
+    """The LLM support judge of ``generation.judge_model``; None for 'none' (the model-free checks only)."""
+    model = settings.generation.judge_model
+    if model == "none":
+        return None
+    from rag.generators import LlamaJudge
+
+    return LlamaJudge(model, settings.generation, settings.model_cache_dir)
+
+
+def build_verifier(reader: Reader, calibration: CalibrationSet, judge: Judge | None) -> Verifier:
+    from rag.verify import Verifier as SupportVerifier
+
+    return SupportVerifier(reader, calibration.get("support_judge" if judge is not None else "support"), judge)
+
+
+def build_drafter(name: str, settings: Settings, reader: Reader) -> Drafter:
+    """The drafter of one generator name: extractive (the reader picks sentences), local (llama.cpp) or api."""
+    from rag import generators
+
+    g = settings.generation
+    if name == "extractive":
+        return generators.ExtractiveDrafter(reader, g, population_weight=settings.reader.population_weight)
+    if name == "local":
+        return generators.LLMDrafter(generators.LlamaGenerator(g.local_model, g, settings.model_cache_dir), g)
+    if name == "api":
+        return generators.LLMDrafter(generators.OpenAICompatibleGenerator(g, api_key=settings.api_key.get_secret_value()), g)
+    raise ConfigError(f"unknown generator {name!r}; choose one of {', '.join(GENERATORS)} (settings generation.generator)")

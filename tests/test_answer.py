@@ -187,6 +187,7 @@ def test_a_question_resting_on_a_contradicted_premise_is_refused_with_the_passag
 
 
 def test_the_answer_service_streams_stages_and_llm_text_then_returns_the_verified_record(tiny_app):
+    from clinrag.app import App
     from clinrag.audit import AuditLog, audit_path
     from clinrag.service import AnswerService
 
@@ -197,8 +198,9 @@ def test_the_answer_service_streams_stages_and_llm_text_then_returns_the_verifie
 
     events = []
     drafter = LLMDrafter(StreamingGenerator(["Give at least 30 mL/kg of crystalloid within 3 hours [1]."]), tiny_app.settings.generation)
-    tiny_app.__dict__["_drafters"] = {"local": drafter}
-    record = AnswerService(tiny_app).ask("What fluid volume is given for sepsis-induced hypoperfusion?", "local",
+    app = App(tiny_app.settings, embedder=tiny_app.embedder, reader=tiny_app.reader, calibration=tiny_app.calibration,
+              drafters={"local": drafter}, store=tiny_app.store)
+    record = AnswerService(app).ask("What fluid volume is given for sepsis-induced hypoperfusion?", "local",
                                          on_event=lambda kind, text: events.append((kind, text)))
     assert record.decision == "answer" and "30 mL/kg" in record.answer
     tokens = "".join(text for kind, text in events if kind == "token")

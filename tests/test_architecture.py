@@ -190,3 +190,43 @@ def test_an_unplaced_module_of_clinrag_is_reported(tmp_path, monkeypatch):
     monkeypatch.setitem(globals(), "REPO", fake_repo)
     (problem,) = violations()
     assert "module clinrag.newthing has no floor" in problem
+
+
+def _writes_instance_dict(tree: ast.AST) -> list[int]:
+    """Lines that write into an object's ``__dict__`` (``x.__dict__[k] = v``, ``x.__dict__.setdefault/update(...)``)."""
+    lines = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) and target.value.attr == "__dict__":
+                lines.append(node.lineno)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"setdefault", "update"}
+                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "__dict__"):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_part_is_injected_by_writing_into_an_instance_dict():
+    files = [*production_files(), *sorted((REPO / "tests").glob("*.py")), *sorted((REPO / "bench").glob("*.py"))]
+    found = [f"{p.relative_to(REPO)}:{line}" for p in files if p.name != "test_architecture.py"
+             for line in _writes_instance_dict(ast.parse(p.read_text(encoding="utf-8")))]
+    assert not found, f"parts written into __dict__ at {found}; pass them to App(...) instead (clinrag/app.py)"
+
+
+def test_the_composition_root_is_typed():
+    import inspect
+    from functools import cached_property
+
+    from clinrag import app as root
+
+    functions = [root.App.__init__, *(getattr(root, n) for n in dir(root) if n.startswith(("build_", "load_fitted")))]
+    functions += [m for _, m in inspect.getmembers(root.App, inspect.isfunction) if not m.__name__.startswith("_")]
+    functions += [p.func for _, p in inspect.getmembers(root.App, lambda v: isinstance(v, cached_property))]
+    assert len(functions) >= 12
+    for function in functions:
+        hints = inspect.signature(function)
+        missing = [n for n, p in hints.parameters.items() if n != "self" and p.annotation is inspect.Parameter.empty]
+        assert not missing, f"{function.__qualname__}: parameters without a type: {missing}"
+        assert hints.return_annotation is not inspect.Signature.empty, f"{function.__qualname__} has no return type"
+    injected = inspect.signature(root.App.__init__).parameters
+    assert {"reader", "calibration", "drafters", "store", "embedder"} <= set(injected)
