@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from clinrag.errors import SuiteError
+from clinrag.records import sha256_file
 from clinrag.settings import Settings
 from eval.outputs import write_json
-from eval.suites import Suite, corpus_hashes, file_sha256, index_key
+from eval.suites import Suite, corpus_hashes, index_key
 
 MARKER = "eval-index.json"
 
@@ -107,7 +108,7 @@ def _derive_from_cached_index(
             source, have = subset
             from ingest.loaders import iter_input_files
 
-            missing_files = [p for p in iter_input_files(list(suite.corpus)) if (p.name, file_sha256(p)) not in have]
+            missing_files = [p for p in iter_input_files(list(suite.corpus)) if (p.name, sha256_file(p)) not in have]
         elif not suite.exclude_doc_ids:
             return None
         else:

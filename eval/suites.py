@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from clinrag.errors import SuiteError
+from clinrag.records import sha256_file
 from eval.scoring import ANSWER_TYPES, BEHAVIORS, YESNO_VALUES, gold_synonym_lists
 
 REQUIRED_FIELDS = ("id", "question", "expected_behavior", "answer_type")
@@ -312,19 +313,11 @@ def _kind_in(text: str) -> str | None:
 
 
 # ----------------------------------------------------------------------------- index cache key
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def corpus_hashes(paths: Iterable[Path]) -> list[tuple[str, str]]:
     """(file name, sha256) of every supported file the corpus entries expand to, sorted."""
     from ingest.loaders import iter_input_files
 
-    out = {(p.name, file_sha256(p)) for p in iter_input_files(list(paths)) if p.is_file()}
+    out = {(p.name, sha256_file(p)) for p in iter_input_files(list(paths)) if p.is_file()}
     return sorted(out)
 
 

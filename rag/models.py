@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from clinrag.errors import ModelUnavailableError
+from clinrag.records import sha256_file
 
 _LOCK = threading.Lock()
 
@@ -109,7 +110,7 @@ def gguf_path(model: str, cache_dir: Path | None = None) -> Path:
     prefix, n_parts, sha256, file_name = GGUF_MODELS[model]
     target = Path(cache_dir or model_cache_dir()) / file_name
     with _LOCK:
-        if target.exists() and target.stat().st_size > 0 and _sha256_file(target) == sha256:
+        if target.exists() and target.stat().st_size > 0 and sha256_file(target) == sha256:
             return target
         parts = []
         for i in range(1, n_parts + 1):
@@ -135,14 +136,6 @@ def gguf_path(model: str, cache_dir: Path | None = None) -> Path:
             )
         partial.replace(target)
         return target
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @lru_cache(maxsize=3)

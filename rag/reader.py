@@ -13,7 +13,6 @@ them (``training/``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from functools import lru_cache
@@ -23,6 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from clinrag.errors import ModelUnavailableError
+from clinrag.records import sha256_file
 
 TASKS = ("relevance", "support", "verdict")
 SUPPORT_LABELS = ("entailed", "contradicted", "not_stated")
@@ -78,14 +78,6 @@ def encode(tokenizer: Any, task: str, firsts: Sequence[str], seconds: Sequence[s
         padding=True,
         return_tensors="pt",
     )
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def base_model_dir(package: str) -> Path:

@@ -230,3 +230,20 @@ def test_the_composition_root_is_typed():
         assert hints.return_annotation is not inspect.Signature.empty, f"{function.__qualname__} has no return type"
     injected = inspect.signature(root.App.__init__).parameters
     assert {"reader", "calibration", "drafters", "store", "embedder"} <= set(injected)
+
+
+def test_one_helper_hashes_a_file(tmp_path):
+    """``clinrag.records.sha256_file`` is the one "sha256 of a file" (it was written out in rag/models.py,
+    rag/reader.py, training/sources.py and eval/suites.py)."""
+    import hashlib
+
+    from clinrag.records import sha256_file
+
+    data = bytes(range(256)) * 40_000  # 10 MB: more than two read blocks
+    (tmp_path / "f.bin").write_bytes(data)
+    assert sha256_file(tmp_path / "f.bin") == hashlib.sha256(data).hexdigest()
+    copies = [f"{p.relative_to(REPO)}:{node.lineno}" for p in production_files()
+              for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+              if isinstance(node, ast.FunctionDef) and "sha256" in node.name and "file" in node.name
+              and p != REPO / "clinrag" / "records.py"]
+    assert not copies, f"another file hasher at {copies}; use clinrag.records.sha256_file"

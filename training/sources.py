@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from clinrag.records import sha256_file
 from clinrag.settings import REPO_ROOT
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -58,14 +59,6 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def held_back(key: str, fraction: float, salt: str = "clinrag-reader") -> bool:
     """A stable split: the same key is always on the same side, whatever else is in the data."""
     h = int(hashlib.sha256(f"{salt}\x1f{key}".encode()).hexdigest()[:8], 16)
@@ -79,6 +72,6 @@ def manifest(root: Path = SHARED_DATA) -> list[dict]:
         p = root / source.path
         out.append({
             "name": name, "path": source.path, "licence": source.licence, "use": source.use,
-            "sha256": file_sha256(p) if p.is_file() else None,
+            "sha256": sha256_file(p) if p.is_file() else None,
         })
     return out

@@ -18,7 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.reader import FROZEN_KEYS, N_OUTPUTS, base_model_dir, build_net, encode, sha256_file
+from clinrag.records import sha256_file
+from rag.reader import FROZEN_KEYS, N_OUTPUTS, base_model_dir, build_net, encode
 from training.pairs import Example
 
 
