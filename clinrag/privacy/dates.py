@@ -7,7 +7,6 @@ from datetime import date
 
 from clinrag.privacy.units import _FOLLOWED_BY_UNIT, _UNIT
 
-# ------------------------------------------------------------------------------------------------- dates
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-# ----------------------------------------------------------------------------------------------- lexicon
 # Common US first names and surnames, written for this project from the public-domain census name-frequency
 # rankings (Social Security given names; 2010 census surnames). Names that are also common words are listed in
 # _WORDLIKE: they count only when capitalised in mixed-case text and next to another name.

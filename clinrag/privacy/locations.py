@@ -9,7 +9,6 @@ from functools import lru_cache
 from clinrag.privacy.lexicon import CITIES, US_STATES, _CITY_WORDLIKE, _EPONYM_AFTER, _NOT_NAME, _STATE_CODES
 from clinrag.privacy.units import _FOLLOWED_BY_UNIT, _UNIT
 
-# --------------------------------------------------------------------------------------------- locations
 _STREET_SUFFIX = (r"(?:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|"
                   r"terrace|ter|circle|cir|highway|hwy|parkway|pkwy|square|sq|trail|trl|crescent|cres|close|row|"
                   r"alley|route|rte|pike|plaza|loop|walk|grove|gardens|mews|hill|heights|estate)")

@@ -7,7 +7,6 @@ import re
 from clinrag.privacy.lexicon import FIRST_NAMES, SURNAMES, _EPONYM_AFTER, _HEAD_WORD, _NOT_NAME, _WORDLIKE
 from clinrag.privacy.locations import _NOT_PLACE
 
-# ------------------------------------------------------------------------------------------------- names
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 _TITLE_STRONG = re.compile(r"\b(?:mr|mrs|ms|mx|dr|prof|rev)\.\s*$", re.I)
 _TITLE_WEAK = re.compile(

@@ -8,7 +8,6 @@ import re
 from clinrag.privacy.dates import _YEAR
 from clinrag.privacy.units import _FOLLOWED_BY_UNIT, _is_quantity
 
-# ------------------------------------------------------------------------------------------- other numbers
 _LONG_NUMBER = re.compile(r"(?<![\w.,/-])\d(?:[\d-]*\d)?(?![\w,/]|\.\d)")
 _CODE = re.compile(r"(?<![\w-])(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w-])")
 _HEX = re.compile(r"\b[0-9a-f]{16,}\b", re.I)

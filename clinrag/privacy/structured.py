@@ -9,7 +9,6 @@ import re
 from clinrag.privacy.lexicon import _NOT_NAME
 from clinrag.privacy.units import _FOLLOWED_BY_UNIT, _is_quantity
 
-# ---------------------------------------------------------------------------------------- structured kinds
 # bounded repeats and token-start lookbehinds keep these linear on long runs like 'a.a.a.a...' (2000+ characters)
 _EMAIL = re.compile(
     r"(?<![\w.+-])[\w.+-]{1,64}(?:@|\s?[\[(]at[\])]\s?)[\w-]{1,63}(?:(?:\.|\s?[\[(]dot[\])]\s?)[\w-]{1,63}){1,6}\b", re.I

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-# ------------------------------------------------------------------------------------------------ helpers
 _UNIT = (
     r"(?:mg|mcg|µg|ug|ng|g|gm|gram|grams|kg|lb|lbs|ml|mL|l|dl|dL|iu|IU|units?|u|meq|mEq|mmol|mol|mg/dl|mg/kg|"
     r"mmhg|mm\s?hg|cm|mm|m|%|percent|bpm|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|years?|yrs?|min|mins|minutes?|"
