@@ -91,6 +91,10 @@ class Retriever(Protocol):
     def search(self, query: str, k: int | None = None, mode: str = "fused") -> SearchResponse:
         ...
 
+    def knows_term(self, term: str) -> bool:
+        """Whether a stemmed term (``clinrag.text.content_terms``) occurs anywhere in the index."""
+        ...
+
 
 @runtime_checkable
 class Drafter(Protocol):

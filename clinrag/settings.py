@@ -158,6 +158,10 @@ class ReaderSettings(_Section):
         True, description="Read a lay or personal question as the clinical question it asks (lay terms, the population "
         "it is about) and drop attributes that do not change a recommendation (religion, occupation, insurance).",
     )
+    correct_spelling: bool = Field(
+        True, description="Correct question words the index does not know to the nearest word of the first-pass "
+        "passages (rag/spelling.py: 'hypertenshun' -> 'hypertension'; a word the library knows is never changed).",
+    )
     population_weight: float = Field(
         1.5, ge=0, description="Weight of the population fit (age band, sex, pregnancy, smoking) in choosing the "
         "sentence that answers; a sentence about another group is penalised twice this.",

@@ -54,6 +54,9 @@ class HybridRetriever:
         self.embedder = embedder
         self.settings = settings
 
+    def knows_term(self, term: str) -> bool:
+        return bool(self.store.lexical().top([term], 1))
+
     def search(self, query: str, k: int | None = None, mode: str = "fused") -> SearchResponse:
         """``mode`` is ``fused`` (default), ``bm25`` or ``dense`` (the single-retriever baselines)."""
         query = clean_question(query)
