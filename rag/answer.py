@@ -41,6 +41,7 @@ from rag.premise import question_premise
 from rag.reader import passage_input
 from rag.rerank import logit, reranked, with_scores
 from rag.retrieval import clean_question
+from rag.spelling import spell_checked
 from rag.population import Population, age_text, population_fit, read_population
 from rag.recommendation import LEAD_OF, parse_recommendation, recommendation_in_passage
 from rag.verdict import MIN_TOPIC_OVERLAP, decide_verdict, recommendation_verdict, topic_overlap
@@ -96,11 +97,22 @@ class Answerer:
         searching, reading, drafting, verifying) and an LLM's draft as it is written (``token``), so a UI can show
         progress; the returned record, verified, is what counts."""
         emit = on_event or (lambda kind, text: None)
-        started = time.perf_counter()
         question = clean_question(question)
         emit("stage", "searching and reading the guidelines")
         focused = focus_question(question, self.settings.reader.focus_min_chars, self.settings.reader.clinical_focus)
-        query = focused.text
+        record = self._answer(question, focused.text, emit)
+        if record.decision == "refuse" and focused.restated and record.refusal_code in (REFUSAL_NOT_STATED, REFUSAL_NO_EVIDENCE):
+            # the reader reads plain clinical questions best: a personal lay question the gate refused is read again
+            # as the clinical question it asks; its answer stands only if it passes every check on its own
+            again = self._answer(question, focused.restated, emit)
+            if again.decision == "answer":
+                return again
+        return record
+
+    def _answer(self, question: str, query: str, emit: Callable[[str, str], None]) -> AnswerRecord:
+        started = time.perf_counter()
+        if self.settings.reader.correct_spelling:
+            query = spell_checked(query, self.retriever, max(self.settings.reader.candidates, self.settings.retrieval.k)).text
         response, evidence, relevance = read_evidence(self.retriever, self.reader, self.settings, query)
         timings = {"retrieve_read": time.perf_counter() - started}
         features = answerability_features(response, relevance)
@@ -144,7 +156,8 @@ class Answerer:
         if is_yes_no_question(question):
             probabilities = self.reader.verdict(query, [s.text for s in kept])
             stated = recommendation_verdict(query, asked, [s.text for s in kept], recommendations,
-                                            [f"{src.title} {src.section}" if src else "" for src in sources])
+                                            [f"{src.title} {src.section}" if src else "" for src in sources],
+                                            [e.text for e in shown])
             if stated is not None and stated.verdict:
                 i = stated.index
                 verdict, verdict_reason = stated.verdict, stated.reason

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from clinrag.text import content_terms
 from rag.population import Population, age_text, read_population
 
 # everyday words -> the clinical terms guidelines use (regex on the lower-cased question -> terms appended)
@@ -51,6 +52,7 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bsmok\w*\b|\bcigarettes?\b|\bpacks? a day\b", "smoking tobacco"),
     (r"\bdepress\w*\b|\bfeeling (?:down|low|sad)\b|\bblue all the time\b", "depression screening"),
     (r"\bbladder infection\b|\bburning when (?:i|she|he) pee\b|\buti\b", "cystitis urinary tract infection"),
+    (r"\burine (?:sample )?(?:for (?:a )?)?culture\b", "asymptomatic bacteriuria screening urine culture"),
     (r"\bpee\b|\bwee\b|\burine sample\b", "urine"),
     (r"\bhigh blood pressure\b", "hypertension blood pressure"),
     (r"\bburns? (?:really )?easily\b|\bfair skin\b|\bred hair\b|\bfreckles\b|\bsunburn\w*\b|\bsun protection\b|\bthe sun\b", "fair skin UV exposure counseling skin cancer prevention"),
@@ -82,6 +84,39 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
 
 GENERIC_TERMS = 2  # the last entries map words too common to use outside a personal question
 
+# clinical words too broad to say on their own which intervention a lay phrase means ("cancer" in "cervical cancer
+# screening cytology" does not make a sentence on thyroid cancer about Pap smears)
+_BROAD = frozenset(content_terms(
+    "cancer disease risk prevention preventing screening screen tests test testing treatment infection behavioral "
+    "interventions counseling low high dose adults children infants older primary recommended use exposure"
+))
+
+
+@dataclass(frozen=True)
+class LayGroup:
+    """One lay phrase of a question and the clinical terms it stands for: a sentence addresses the phrase when it
+    holds any of the ``specific`` clinical terms."""
+
+    lay: frozenset[str]
+    clinical: frozenset[str]
+    specific: frozenset[str]
+
+
+def lay_groups(question: str) -> list[LayGroup]:
+    """The lay phrases of ``question`` (``LAY_TERMS``; the generic entries only in a personal question), as stemmed
+    terms with the clinical terms each stands for."""
+    low = question.lower()
+    personal = bool(_PERSONAL.search(question))
+    groups = []
+    for pattern, clinical in LAY_TERMS if personal else LAY_TERMS[:-GENERIC_TERMS]:
+        spans = [m.group(0) for m in re.finditer(pattern, low)]
+        if not spans:
+            continue
+        terms = frozenset(content_terms(clinical))
+        groups.append(LayGroup(frozenset(t for span in spans for t in content_terms(span)), terms, terms - _BROAD))
+    return groups
+
+
 # attributes that do not change what a guideline recommends: dropped from what retrieval and the reader see
 _RELIGION = r"(?:catholic|protestant|christian|jewish|muslim|hindu|buddhist|sikh|mormon|atheist|amish|jehovah'?s witness|evangelical)"
 _INSURANCE = r"(?:uninsured|underinsured|medicaid[- ]insured|medicare[- ]insured|privately insured|insured|on medicaid|on medicare|with private insurance|without insurance|with no insurance)"
@@ -109,6 +144,7 @@ class ClinicalQuestion:
     population: Population | None = None
     dropped: tuple[str, ...] = ()  # attributes removed (religion, occupation, insurance)
     personal: bool = False
+    restated: str | None = None  # "Is colorectal cancer screening recommended for an adult aged 47 years?"
 
 
 def drop_irrelevant_attributes(question: str) -> tuple[str, tuple[str, ...]]:
@@ -163,6 +199,8 @@ def population_phrase(population: Population) -> str:
             parts.append(f"aged {int(a)} years" if a >= 1 else f"aged {int(round(a * 12))} months")
         else:
             parts.append(age_text(age))
+    if population.gestation is not None and population.gestation[0] == population.gestation[1]:
+        parts.append(f"at {int(population.gestation[0])} weeks of gestation")
     if population.smoking == "ever":
         parts.append("who has smoked")
     elif population.smoking == "never":
@@ -195,4 +233,20 @@ def clinical_question(question: str) -> ClinicalQuestion:
             kept.append(phrase)
     if kept:
         text = f"{text} ({'; '.join(kept)})"
-    return ClinicalQuestion(text, question, tuple(terms), population, dropped, personal)
+    return ClinicalQuestion(text, question, tuple(terms), population, dropped, personal, restate(terms, population, personal))
+
+
+# lay phrases that say who the question is about or what it fears, not what is done: not the restated intervention
+_NOT_INTERVENTIONS = frozenset(("smoking tobacco", "myocardial infarction cardiovascular disease", "cardiovascular disease risk",
+                                "abdominal", "urine", "recommended", "screening", "alcohol use", "primary teeth eruption infants children"))
+
+
+def restate(terms: tuple[str, ...] | list[str], population: Population, personal: bool) -> str | None:
+    """A personal lay question as the clinical question a guideline answers: "Is colorectal cancer screening
+    recommended for an adult aged 47 years?" (None when it is not personal or names no intervention in lay words)."""
+    what = next((t for t in terms if t not in _NOT_INTERVENTIONS), None)
+    if not personal or what is None:
+        return None
+    who = population_phrase(population) if not population.empty else ""
+    article = "an" if who[:1].lower() in "aeiou" else "a"
+    return f"Is {what} recommended" + (f" for {article} {who}" if who else "") + "?"

@@ -67,6 +67,7 @@ class FocusedQuestion:
     expansions: tuple[str, ...] = field(default_factory=tuple)
     clinical_terms: tuple[str, ...] = field(default_factory=tuple)  # added for lay words (rag/clinical_question.py)
     dropped: tuple[str, ...] = field(default_factory=tuple)  # attributes that do not change a recommendation
+    restated: str | None = None  # a personal lay question as a clinical one, read when the gate refuses the text
 
 
 def sentence_features(sentence: str, position: int, n_sentences: int) -> dict[str, float]:
@@ -156,9 +157,10 @@ def focus_question(message: str, min_chars: int = 240, clinical: bool = True) ->
     text, reduced = reduce_message(message, min_chars)
     terms: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()
+    restated = None
     if clinical:
         read = clinical_question(text)
-        text, terms, dropped = read.text, read.terms, read.dropped
+        text, terms, dropped, restated = read.text, read.terms, read.dropped, read.restated
     text, expansions = expand_shorthand(text)
     return FocusedQuestion(text=text, original=message, reduced=reduced, expansions=expansions,
-                           clinical_terms=terms, dropped=dropped)
+                           clinical_terms=terms, dropped=dropped, restated=restated)

@@ -94,6 +94,31 @@ _RECOMMENDATION_ASK = re.compile(
 )
 
 
+QUANTITY_BONUS = 1.0  # a sentence that states a number, for a question that asks for one
+_QUANTITY_ASK = re.compile(
+    r"\b(?:how (?:many|much|often|long|frequently|large|big|soon|high|low|old)|at what (?:age|dose|level|interval|point)|"
+    r"what (?:[\w-]+\s+){0,3}(?:dose|dosage|level|range|threshold|cut-?off|target|interval|percentage|duration|age|amount|"
+    r"number|value|frequency|concentration|rate)s?\b|for how long|within how)", re.I)
+_UNIT_AFTER = re.compile(r"\bhow (?:many|much)\s+(?:\w+\s+)?([a-z]+)", re.I)
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+                     r"half|once|twice|daily|weekly|monthly|annual(?:ly)?|yearly)\b", re.I)
+
+
+def asks_for_quantity(question: str) -> bool:
+    """Whether the question asks for a number: a dose, an interval, a level, a duration, an age."""
+    return bool(_QUANTITY_ASK.search(question))
+
+
+def quantity_term(question: str, sentence: str) -> float:
+    """``QUANTITY_BONUS`` for a sentence that states a number when the question asks for one, half as much again
+    when it names the unit asked about ("how many days" -> "days"); 0 otherwise."""
+    if not asks_for_quantity(question) or not _NUMBER.search(sentence):
+        return 0.0
+    unit = _UNIT_AFTER.search(question)
+    stem = unit.group(1).lower().rstrip("s")[:5] if unit else ""
+    return QUANTITY_BONUS * (1.5 if stem and re.search(rf"\b{re.escape(stem)}", sentence, re.I) else 1.0)
+
+
 def asks_for_recommendation(question: str) -> bool:
     """Whether the question asks what a guideline recommends (to do, offer, screen, test, give), or its grade."""
     return bool(_RECOMMENDATION_ASK.search(question))
@@ -128,7 +153,7 @@ class ExtractiveDrafter:
         for (n, pos, sentence), rel, meta in zip(candidates, relevance, _meta_flags(candidates, evidence)):
             prior = evidence[n - 1].reader_score
             score = logit(rel) + 0.5 * (logit(prior) if prior is not None else 0.0) - (1.0 if meta else 0.0)
-            score += self._population_term(asked, sentence)
+            score += self._population_term(asked, sentence) + quantity_term(question, sentence)
             if wants_recommendation and parse_recommendation(sentence) is not None:
                 score += RECOMMENDATION_BONUS
             scored.append((score, n, pos, sentence, rel))

@@ -77,10 +77,12 @@ class Population:
     stage: str | None = None  # "child" | "adolescent" | "adult" (when no age says it)
     smoking: str | None = None  # "ever" | "never"
     text: str = ""  # the words that stated it
+    gestation: tuple[float, float] | None = None  # weeks of pregnancy, an inclusive range
 
     @property
     def empty(self) -> bool:
-        return self.age is None and self.sex is None and self.pregnant is None and self.stage is None and self.smoking is None
+        return (self.age is None and self.sex is None and self.pregnant is None and self.stage is None
+                and self.smoking is None and self.gestation is None)
 
     def describe(self) -> str:
         """A short name for the group: "adults 50 to 74 years", "women 75 years or older"."""
@@ -173,6 +175,50 @@ def question_age(text: str) -> tuple[float, float] | None:
     return None
 
 
+_WEEKS = r"(?:weeks?|wks?)"
+_GESTATION_OF = r"(?:\s+(?:of\s+)?(?:gestation|pregnancy|gestational age))"
+_QUESTION_WEEKS = [
+    re.compile(rf"\b(\d{{1,2}})\s*-?\s*{_WEEKS}\s*(?:pregnant|along|into (?:my|her|the) pregnancy|{_GESTATION_OF})", re.I),
+    re.compile(rf"\b(?:pregnant|pregnancy)\b[^.?!]{{0,40}}?\bat\s+(\d{{1,2}})\s*{_WEEKS}\b", re.I),
+]
+_TRIMESTER = re.compile(r"\b(first|1st|second|2nd|third|3rd)\s+trimester\b", re.I)
+_TRIMESTER_WEEKS = {"first": (0.0, 13.0), "1st": (0.0, 13.0), "second": (14.0, 27.0), "2nd": (14.0, 27.0),
+                    "third": (28.0, 42.0), "3rd": (28.0, 42.0)}
+_SENTENCE_WEEKS = [
+    (re.compile(rf"\bbefore\s+(\d{{1,2}})\s*{_WEEKS}", re.I), "before"),
+    (re.compile(rf"\b(?:at|from)\s+(\d{{1,2}})\s*{_WEEKS}{_GESTATION_OF}?\s+or\s+(?:after|later|more)", re.I), "after"),
+    (re.compile(rf"\b(?:after|beyond)\s+(\d{{1,2}})\s*{_WEEKS}", re.I), "after"),
+    (re.compile(rf"\b(?:between\s+)?(\d{{1,2}})\s*(?:and|to|-|–)\s*(\d{{1,2}})\s*{_WEEKS}{_GESTATION_OF}", re.I), "range"),
+]
+
+
+def gestation_weeks(text: str, *, question: bool = False) -> tuple[float, float] | None:
+    """The weeks of pregnancy a text speaks of: "I'm 12 weeks pregnant" -> (12, 12); "before 24 weeks of gestation"
+    -> (0, 23.9); "at 24 weeks of gestation or after" -> (24, 42). Only in a text about pregnancy."""
+    if not _PREGNANT.search(text):
+        return None
+    if question:
+        for pattern in _QUESTION_WEEKS:
+            m = pattern.search(text)
+            if m and 0 < int(m.group(1)) <= 42:
+                w = float(m.group(1))
+                return (w, w)
+        m = _TRIMESTER.search(text)
+        return _TRIMESTER_WEEKS[m.group(1).lower()] if m else None
+    for pattern, kind in _SENTENCE_WEEKS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        if kind == "before":
+            return (0.0, float(m.group(1)) - 0.1)
+        if kind == "after":
+            return (float(m.group(1)), 42.0)
+        lo, hi = float(m.group(1)), float(m.group(2))
+        if lo < hi <= 42:
+            return (lo, hi)
+    return None
+
+
 def read_population(text: str, *, question: bool = False) -> Population:
     """The population a sentence (or, with ``question=True``, a question) speaks of."""
     if question:
@@ -206,7 +252,8 @@ def read_population(text: str, *, question: bool = False) -> Population:
         stage = "adult"
     smoking = "never" if _NEVER_SMOKED.search(text) else "ever" if _EVER_SMOKED.search(text) else None
     words = _population_words(text) if not question else ""
-    return Population(age, sex, pregnant, bool(_POSTPARTUM.search(text)), stage, smoking, words)
+    return Population(age, sex, pregnant, bool(_POSTPARTUM.search(text)), stage, smoking, words,
+                      gestation_weeks(text, question=question))
 
 
 _POP_PHRASE = re.compile(
@@ -259,6 +306,11 @@ def population_fit(question: Population, sentence: Population) -> float:
             mismatch = True
     elif sentence.pregnant is True and question.pregnant is None:
         score -= 0.3  # a sentence on pregnancy answers a question that does not mention it only in part
+    if question.gestation is not None and sentence.gestation is not None:
+        fit = _age_fit(question.gestation, sentence.gestation)  # the same interval test, in weeks
+        if fit <= -1.0:
+            mismatch = True
+        score += fit
     if question.smoking and sentence.smoking:
         if question.smoking == sentence.smoking:
             score += 0.7

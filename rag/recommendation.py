@@ -140,6 +140,7 @@ _VADOD = re.compile(r"\b((?:strong|weak)\s+(?:for|against))\b", re.I)
 _IDSA = re.compile(r"(?<![A-Za-z0-9-])([ABC])-(III|II|I)(?![A-Za-z0-9])")
 _CLASS = re.compile(r"\b(?:class|COR)\s+(I{1,3}[ab]?|1|2a|2b|3)\b(?:\s*[,;(]\s*(?:LOE|level(?: of evidence)?)\s*[:\s]?\s*([ABC](?:-[A-Z]+)?))?", re.I)
 _CDC = re.compile(r"\brecommendation category\s*:?\s*([AB])\b", re.I)
+_BRACKET = re.compile(r"\[(A|B|C|D|I|EO)\]")  # VA/DoD strength of recommendation after the sentence: "[C]", "[EO]"
 _EVIDENCE_LEVEL = re.compile(r"\b(?:high|moderate|low|very low)[- ](?:quality|certainty)\s+(?:of\s+)?evidence\b", re.I)
 
 
@@ -172,6 +173,9 @@ def read_grade(text: str) -> tuple[str | None, str | None, str | None]:
         cls = m.group(1).upper().replace("1", "I").replace("2", "II").replace("3", "III").replace("A", "a").replace("B", "b")
         strength = {"I": "strong", "IIa": "moderate", "IIb": "weak", "III": "against"}.get(cls)
         return " ".join(m.group(0).split()), strength if strength != "against" else "strong", AGAINST if cls == "III" else None
+    m = _BRACKET.search(text)
+    if m:
+        return m.group(0), {"A": "strong", "B": "moderate", "C": "weak", "D": "weak"}.get(m.group(1)), None
     m = _EVIDENCE_LEVEL.search(text)
     if m:
         return " ".join(m.group(0).split()), None, None
@@ -227,7 +231,7 @@ def parse_recommendation(sentence: str, before: str = "", after: str = "") -> Re
         prev_line = (before or "").rstrip().rsplit("\n", 1)[-1].strip()
         next_bit = (after or "").lstrip()[:80]
         for context in (prev_line if len(prev_line) <= 80 else prev_line[-80:], next_bit.split("\n", 1)[0]):
-            if context and re.match(r"^\s*\(?\s*(?:grade|strong|weak|conditional|[ABCDI]\s+recommendation|[ABC]-I)", context, re.I) \
+            if context and re.match(r"^\s*\(?\s*(?:grade|strong|weak|conditional|[ABCDI]\s+recommendation|[ABC]-I|\[(?:[ABCDI]|EO)\])", context, re.I) \
                     or re.search(r"(?:grade\s*[ABCDI]|\b[ABCDI] recommendation)\)?\s*:?\s*$", context or "", re.I):
                 grade, strength, implied = read_grade(context)
                 if grade:

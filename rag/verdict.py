@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from clinrag.text import content_terms
+from rag.clinical_question import lay_groups
 from rag.population import Population, population_fit
 from rag.recommendation import AGAINST, FOR, INSUFFICIENT, VERDICT_OF, Recommendation
 
@@ -78,10 +79,25 @@ _GENERIC = frozenset(content_terms(
     "people screen screening test tested testing checked check checks"
 ))
 _NEGATIVE_ASK = re.compile(r"\b(?:avoid\w*|not|n't|stop\w*|discontinu\w*|withh[oe]ld\w*|contraindicat\w*|harm\w*|unsafe|"
-                           r"dangerous|skip\w*|against|instead|rather than|no longer|without)\b", re.I)
+                           r"dangerous|skip\w*|against|no longer|without)\b", re.I)
+# "men who do not express a preference": a negation inside a relative clause names the group, it does not put
+# the question in the negative
+_RELATIVE_NEGATION = re.compile(r"\b(?:who|that|which)\s+(?:do|does|did|are|is|have|has|had|were|was|can|could)\s*(?:not|n't)\b", re.I)
 _AGAINST_ASK = re.compile(r"\b(?:recommend\w*|advis\w*|suggest\w*)\s+against\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:over|rather than|instead of|in preference to|versus|vs\.?|compared with|more than|better than)\b|,\s*not\b", re.I)
+# everyday words of a lay or personal question that never name what is asked about ("my friend says", "I feel fine")
+_FILLER = frozenset(content_terms(
+    "friend friends says said told tell telling feel feels feeling felt fine great good well totally really quite "
+    "just pretty very fairly seem seems seemed turned turns nobody anybody somebody anyone everyone since ago want "
+    "wants wanted wondering wonder worried worry think thought know knew heard hear keep keeps kept going trying "
+    "try lately recently sure thing things okay fine anything something everything whatever maybe probably "
+    "already also even though still much many lot lots bit little big every last next first best wife husband "
+    "partner grandson granddaughter sister brother aunt uncle family kid kids baby teen teenager boyfriend "
+    "girlfriend midwife nurse pediatrician physician gp send sent sends wants asks asked ask help helps helpful work works "
+    "least most more less other another some each"
+))
 MIN_TOPIC_OVERLAP = 0.5
+_NEAR = 4  # terms on each side of a comparison that name what is compared
 # a question about whom a statement applies to is not a question about doing something
 _APPLICABILITY_ASK = re.compile(r"\b(?:apply|applies|cover (?:a|an)\b|covers (?:a|an)\b)", re.I)
 # "who are not on dialysis", "without calculating risk": the sentence excludes what the question names
@@ -108,14 +124,36 @@ class RecommendationVerdict:
     other_groups: tuple[tuple[str, str], ...] = ()
 
 
+def topic_units(question: str) -> tuple[set[str], list]:
+    """The question's topic: single terms (less generic question words and everyday filler) and lay phrases."""
+    groups = lay_groups(question)
+    covered = set().union(*(g.lay | g.clinical for g in groups)) if groups else set()
+    singles = {t for t in content_terms(question) if t not in _GENERIC and t not in _FILLER and not t.isdigit()} - covered
+    return singles, groups
+
+
+def unmentioned_terms(question: str, passages: Sequence[str]) -> list[str]:
+    """Topic terms of at least five letters that no passage mentions, even inside a longer word: the question asks about something the
+    evidence does not discuss ("acupuncture" above passages on exercise), so no recommendation answers it."""
+    singles, _ = topic_units(question)
+    have = set(content_terms(" ".join(passages)))
+
+    def mentioned(term: str) -> bool:  # "symptom" is mentioned by "asymptomatic"
+        return term in have or any(term in h or (len(h) >= 5 and h in term) for h in have)
+
+    return sorted(t for t in singles if len(t) >= 5 and t.isalpha() and t not in _FILLER and not mentioned(t))
+
+
 def topic_overlap(question: str, sentence: str, context: str = "") -> float:
-    """The share of the question's topic terms (what it asks about, not how it asks) that the sentence, or the title
-    and section it stands under, contains."""
-    wanted = {t for t in content_terms(question) if t not in _GENERIC and not t.isdigit()}
-    if not wanted:
+    """The share of the question's topic (what it asks about, not how it asks) that the sentence, or the title and
+    section it stands under, contains. The topic is its terms less generic question words and everyday filler, with
+    each lay phrase ("Pap smears") one unit, met by any specific clinical term it stands for ("cervical")."""
+    singles, groups = topic_units(question)
+    units = len(singles) + sum(1 for g in groups if g.specific)
+    if not units:
         return 0.0
     have = set(content_terms(f"{sentence} {context}"))
-    return len(wanted & have) / len(wanted)
+    return (len(singles & have) + sum(1 for g in groups if g.specific & have)) / units
 
 
 def _comparison_agrees(question: str, sentence: str) -> bool:
@@ -126,9 +164,11 @@ def _comparison_agrees(question: str, sentence: str) -> bool:
     q = _COMPARATIVE.search(question)
     if not q:
         return False
-    q_left = {t for t in content_terms(question[: q.start()]) if t not in _GENERIC}
-    q_right = {t for t in content_terms(question[q.end():]) if t not in _GENERIC}
-    s_left, s_right = set(content_terms(sentence[: s.start()])), set(content_terms(sentence[s.end():]))
+    # only the words next to the comparison say what is preferred to what ("When starting opioids for chronic pain,
+    # does it recommend X rather than Y": the opening clause stands on the left in both, whichever way round)
+    q_left = {t for t in content_terms(question[: q.start()])[-_NEAR:] if t not in _GENERIC}
+    q_right = {t for t in content_terms(question[q.end():])[:_NEAR] if t not in _GENERIC}
+    s_left, s_right = set(content_terms(sentence[: s.start()])[-_NEAR:]), set(content_terms(sentence[s.end():])[:_NEAR])
     same = len(q_left & s_left) + len(q_right & s_right)
     swapped = len(q_left & s_right) + len(q_right & s_left)
     return same > swapped
@@ -146,6 +186,7 @@ def recommendation_verdict(
     sentences: Sequence[str],
     recommendations: Sequence[Recommendation | None],
     contexts: Sequence[str] = (),
+    passages: Sequence[str] | None = None,
 ) -> RecommendationVerdict | None:
     """The verdict the recommendation sentences give a yes/no question about doing, offering, screening or
     recommending something, or None when the question is not of that kind or no sentence is a recommendation.
@@ -154,12 +195,15 @@ def recommendation_verdict(
     terms, in the sentence or its title and section) and population (no mismatch of age band, sex, pregnancy or
     smoking history). For -> "yes", against -> "no", individual -> "it depends", insufficient -> "insufficient
     evidence"; a question that asks whether something is recommended *against* reads the other way round, and a
-    question put in the negative ("should X be avoided?") is left to the reader."""
+    question put in the negative ("should X be avoided?") is left to the reader. With ``passages`` (the shown
+    evidence), a topic term none of them mentions means no recommendation answers the question."""
     flip = bool(_AGAINST_ASK.search(question))
     asked_text = question.split("(")[0]
-    if not flip and _NEGATIVE_ASK.search(asked_text) or _APPLICABILITY_ASK.search(asked_text):
+    if not flip and _NEGATIVE_ASK.search(_RELATIVE_NEGATION.sub("who", asked_text)) or _APPLICABILITY_ASK.search(asked_text):
         return None
     contexts = list(contexts) + [""] * (len(sentences) - len(contexts))
+    if passages is not None and unmentioned_terms(question, list(passages) + list(contexts)):
+        return None
     eligible: list[tuple[float, float, int]] = []
     mismatched: list[int] = []
     for i, (sentence, rec) in enumerate(zip(sentences, recommendations)):

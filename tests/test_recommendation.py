@@ -183,3 +183,85 @@ def test_insufficient_evidence_answers_does_it_recommend_with_no():
     s = ["The USPSTF concludes that the evidence is insufficient to assess the balance of benefits and harms of e-cigarettes for tobacco cessation in adults."]
     assert _verdict("Does the USPSTF recommend e-cigarettes for tobacco cessation in adults?", s).verdict == "no"
     assert _verdict("Should adults use e-cigarettes for tobacco cessation?", s).verdict == "insufficient evidence"
+
+
+def test_a_lay_phrase_is_one_topic_unit_met_by_its_clinical_terms():
+    from rag.verdict import topic_overlap
+
+    q = "I'm 19 and my friend says I should start getting Pap smears. Do I need to be screened yet?"
+    cervical = "Grade D: The USPSTF recommends against screening for cervical cancer in women younger than 21 years."
+    thyroid = "Grade D: The USPSTF recommends against screening for thyroid cancer in asymptomatic adults."
+    assert topic_overlap(q, cervical) == 1.0  # "friend", "says", "start" are not the topic
+    assert topic_overlap(q, thyroid) == 0.0  # "cancer" alone does not make it about Pap smears
+    lungs = "I'm 62 and have smoked a pack a day. Should I be getting a yearly scan of my lungs?"
+    lcs = "The USPSTF recommends annual screening for lung cancer with LDCT in adults aged 50 to 80 years who smoke."
+    assert topic_overlap(lungs, lcs) == 1.0
+
+
+def test_an_intervention_the_sentence_does_not_name_still_counts_against_it():
+    from rag.verdict import unmentioned_terms
+
+    q = "My mom is 70 and her friend says acupuncture helps. Should she get acupuncture for her knee osteoarthritis?"
+    s = "Grade B: The guideline recommends exercise for knee osteoarthritis in adults."
+    assert unmentioned_terms(q, [s]) == ["acupunctur"]
+    assert recommendation_verdict(q, read_population(q, question=True), [s], [parse_recommendation(s)], [""], [s]) is None
+
+
+def test_a_comparison_asked_the_same_way_round_gets_the_verdict():
+    s = ("When starting opioid therapy for chronic pain, clinicians should prescribe immediate-release opioids instead of "
+         "extended-release/long-acting (ER/LA) opioids (recommendation category: A, evidence type: 4).")
+    same = "When starting opioid therapy for chronic pain, does the guideline recommend immediate-release opioids rather than extended-release ones?"
+    reverse = "When starting opioid therapy for chronic pain, does the guideline recommend extended-release opioids rather than immediate-release ones?"
+    got = recommendation_verdict(same, read_population(same, question=True), [s], [parse_recommendation(s)])
+    assert got is not None and got.verdict == "yes"
+    got = recommendation_verdict(reverse, read_population(reverse, question=True), [s], [parse_recommendation(s)])
+    assert got is None or got.verdict is None
+
+
+def test_a_bracketed_va_dod_grade_after_the_sentence_counts():
+    from rag.recommendation import recommendation_in_passage
+
+    passage = ("Peer Support\n\nRecommendation\n\n    The care team should facilitate early involvement of a trained peer "
+               "visitor. [C] \n\nPerioperative Phase\n")
+    rec = recommendation_in_passage("The care team should facilitate early involvement of a trained peer visitor.", passage)
+    assert (rec.direction, rec.grade) == (FOR, "[C]")
+    assert read_grade("Offer education to the family. [EO]")[0] == "[EO]"
+
+
+def test_a_negation_inside_a_relative_clause_does_not_make_the_question_negative():
+    q = "Should clinicians order PSA-based prostate cancer screening for men aged 55 to 69 who do not express a preference for screening?"
+    s = "Clinicians should not screen men who do not express a preference for screening for prostate cancer."
+    got = recommendation_verdict(q, read_population(q, question=True), [s], [parse_recommendation(s)])
+    assert got is not None and got.verdict == "no"
+    negative = "Should clinicians avoid PSA-based screening for men aged 55 to 69?"
+    assert recommendation_verdict(negative, read_population(negative, question=True), [s], [parse_recommendation(s)]) is None
+
+
+def test_weeks_of_pregnancy_are_a_population_constraint():
+    q = read_population("I'm 12 weeks pregnant and feel fine. Should I have the sugar test for gestational diabetes now?", question=True)
+    before = read_population("The evidence is insufficient for screening for gestational diabetes in pregnant persons before 24 weeks of gestation.")
+    after = read_population("The USPSTF recommends screening for gestational diabetes in pregnant persons at 24 weeks of gestation or after.")
+    assert q.gestation == (12.0, 12.0) and before.gestation[1] < 24 and after.gestation == (24.0, 42.0)
+    assert population_fit(q, before) > 0 and population_fit(q, after) == -1.0
+    late = read_population("Should a pregnant woman at 28 weeks be screened for gestational diabetes?", question=True)
+    assert population_fit(late, after) > 0 and population_fit(late, before) == -1.0
+    assert read_population("Take 2 tablets for 24 weeks.").gestation is None  # weeks outside a pregnancy
+
+
+def test_a_personal_lay_question_is_restated_as_the_clinical_question():
+    assert clinical_question("I'm 47 and feel totally fine. Is it time for me to get checked for colon cancer?").restated == (
+        "Is colorectal cancer screening recommended for an adult aged 47 years?")
+    assert clinical_question("My dad is 70 and smoked for 30 years. Should he get checked for a bulge in the big artery "
+                             "in his belly?").restated.startswith("Is abdominal aortic aneurysm screening ultrasonography recommended for a man aged 70")
+    assert clinical_question("What is the amoxicillin dose for acute otitis media?").restated is None  # not personal
+    assert clinical_question("I smoke. Is that bad?").restated is None  # no intervention in lay words
+
+
+def test_a_question_that_asks_for_a_number_prefers_a_sentence_that_states_one():
+    from rag.generators import asks_for_quantity, quantity_term
+
+    q = "When an opioid is prescribed for acute pain, how many days' supply will often be enough?"
+    assert quantity_term(q, "Three days or less will often be sufficient.") > quantity_term(q, "Prescribe 5 mg at night.") > 0
+    assert quantity_term(q, "Clinicians should prescribe the lowest effective dose.") == 0.0
+    assert asks_for_quantity("What before-meal blood glucose range is the target?")
+    assert not asks_for_quantity("Should adults be screened for HIV?")
