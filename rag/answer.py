@@ -9,8 +9,6 @@ import time
 from dataclasses import replace
 from typing import Callable, Sequence
 
-import numpy as np
-
 from clinrag.protocols import Drafter, Reader, Retriever, Verifier
 from clinrag.records import (
     REFUSAL_FALSE_PREMISE,
@@ -29,7 +27,7 @@ from clinrag.text import split_sentences
 from rag.calibration import CalibrationSet
 from rag.focus import focus_question
 from rag.groundedness import VERBATIM_FEATURES, groundedness, verdict_precision
-from rag.generators import candidate_sentences, is_yes_no_question
+from rag.generators import candidate_sentences
 from rag.policy import (
     answerability_features,
     drafting_evidence,
@@ -42,9 +40,10 @@ from rag.reader import passage_input
 from rag.rerank import logit, reranked, with_scores
 from rag.retrieval import clean_question
 from rag.spelling import spell_checked
-from rag.population import Population, age_text, population_fit, read_population
-from rag.recommendation import LEAD_OF, parse_recommendation, recommendation_in_passage
-from rag.verdict import MIN_TOPIC_OVERLAP, decide_verdict, recommendation_verdict, topic_overlap
+from rag.population import Population, population_fit
+from rag.recommendation import parse_recommendation, recommendation_in_passage
+from rag.stated_verdict import state_verdict
+from rag.verdict import MIN_TOPIC_OVERLAP, topic_overlap
 
 # the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
 ON_TOPIC_RELEVANCE = 0.2
@@ -145,46 +144,11 @@ class Answerer:
         if not kept:
             return self._refusal(context, REFUSAL_UNSUPPORTED, dropped=dropped)
 
-        verdict, verdict_confidence, verdict_reason, conflict = None, None, None, None
         t = time.perf_counter()
-        asked = read_population(query, question=True)
-        by_chunk = {e.chunk_id: e for e in shown}
-        sources = [by_chunk.get(s.citations[0]) if s.citations else None for s in kept]
-        recommendations = [recommendation_in_passage(s.text, src.text) if src is not None else parse_recommendation(s.text)
-                           for s, src in zip(kept, sources)]
-        recommendation, lead, notes, verdict_source = None, None, [], None
-        if is_yes_no_question(question):
-            probabilities = self.reader.verdict(query, [s.text for s in kept])
-            stated = recommendation_verdict(query, asked, [s.text for s in kept], recommendations,
-                                            [f"{src.title} {src.section}" if src else "" for src in sources],
-                                            [e.text for e in shown])
-            if stated is not None and stated.verdict:
-                i = stated.index
-                verdict, verdict_reason = stated.verdict, stated.reason
-                p = probabilities[i]
-                verdict_confidence = round(float(max(p[0], p[1])), 4)
-                lead = (LEAD_OF[stated.recommendation.direction] if verdict not in ("yes", "no")
-                        else "No: the evidence is insufficient to recommend for or against it." if stated.recommendation.direction == "insufficient"
-                        else f"{verdict.capitalize()}.")
-                kept, recommendations = _to_front(kept, i), _to_front(recommendations, i)
-                recommendation = stated.recommendation.to_dict(kept[0].citations[0] if kept[0].citations else None)
-                verdict_source = "recommendation"
-            elif stated is not None and stated.other_groups:
-                verdict_reason = stated.reason
-                notes.append(other_groups_note(asked, stated.other_groups))
-            else:
-                decision = decide_verdict(np.asarray(probabilities), self._threshold("min_verdict"), [s.text for s in kept])
-                verdict, verdict_confidence, verdict_reason = decision.verdict, round(decision.confidence, 4), decision.reason
-                if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first
-                    kept, recommendations = _to_front(kept, decision.evidence), _to_front(recommendations, decision.evidence)
-                if decision.reason == "the evidence points both ways":
-                    conflict = _disagreement(kept, np.asarray(probabilities), shown)
-                lead = f"{verdict.capitalize()}." if verdict else None
-                verdict_source = "reader" if verdict else None
-        if recommendation is None:
-            first = next((i for i, r in enumerate(recommendations) if r is not None), None)
-            if first is not None:
-                recommendation = recommendations[first].to_dict(kept[first].citations[0] if kept[first].citations else None)
+        stated = state_verdict(question, query, kept, shown, self.reader, self._threshold("min_verdict"))
+        kept, recommendations = stated.kept, stated.recommendations
+        verdict, verdict_confidence, verdict_reason, conflict = stated.verdict, stated.confidence, stated.reason, stated.conflict
+        recommendation, lead, notes, verdict_source = stated.recommendation, stated.lead, stated.notes, stated.source
         timings["verdict"] = time.perf_counter() - t
 
         g_features = self._groundedness_features(query, features, answerability, kept, dropped, draft, verdict_confidence, shown)
@@ -381,23 +345,6 @@ class _Context:
         self.features = features
 
 
-def _disagreement(kept: Sequence[SentenceRecord], probabilities: np.ndarray, shown: Sequence[SearchResult]) -> str | None:
-    """A warning when the cited passages answer the yes/no question in opposite ways, naming both sources."""
-    by_chunk = {e.chunk_id: e for e in shown}
-    yes = [s for s, p in zip(kept, probabilities) if p[0] >= 0.5]
-    no = [s for s, p in zip(kept, probabilities) if p[1] >= 0.5]
-    if not yes or not no:
-        return None
-
-    def name(s: SentenceRecord) -> str:
-        e = by_chunk.get(s.citations[0]) if s.citations else None
-        marker = f"[{s.markers[0]}]" if s.markers else ""
-        return f"{marker} {e.title} ({e.version or e.date or 'undated'})" if e else marker
-
-    return (f"The cited passages disagree on this question: {name(yes[0])} reads as yes, {name(no[0])} as no; "
-            "no verdict is given. Check both sources.")
-
-
 def _source_disagreement(draft, shown: Sequence[SearchResult], kept: Sequence[SentenceRecord]) -> list[str]:
     """The drafter found two current documents that contradict each other on the point asked: say so."""
     found = draft.extra.get("disagreement")
@@ -465,11 +412,6 @@ def premise_against_recommendations(premise: str, candidates, shown: Sequence[Se
             "recommendation": rec.to_dict(source.chunk_id)}
 
 
-def _to_front(items: list, i: int) -> list:
-    """``items`` with item ``i`` first (the deciding sentence leads the answer)."""
-    return [items[i]] + [x for j, x in enumerate(items) if j != i]
-
-
 def _grade_note(sentence: str, recommendation) -> str:
     """" (grade B)" after a quoted recommendation whose grade stands outside the sentence (a line of its own)."""
     if recommendation is None or not recommendation.grade:
@@ -477,14 +419,6 @@ def _grade_note(sentence: str, recommendation) -> str:
     if recommendation.grade.lower() in sentence.lower() or recommendation.grade.split()[-1] in sentence:
         return ""
     return f" ({recommendation.grade})"
-
-
-def other_groups_note(asked: Population, groups) -> str:
-    """"The guideline addresses adults 50 to 74 years (recommended (grade B)); it states no recommendation for the group
-    asked about (75 years or older)." Only words the passages give are used."""
-    named = "; ".join(f"{population}: {says}" for population, says in dict.fromkeys(groups))
-    who = age_text(asked.age) if asked.age else "the group asked about"
-    return f"The passages found address other groups ({named}); none of them states a recommendation for {who}."
 
 
 def _has_content(text: str, n_evidence: int) -> bool:
