@@ -51,7 +51,7 @@ class App:
         if self._embedder is not None:
             return self._embedder
         e = self.settings.embedding
-        return SentenceTransformerEmbedder(e.package, e.batch_size)
+        return SentenceTransformerEmbedder(e.package, e.batch_size, query_threads=e.query_threads)
 
     @cached_property
     def store(self) -> IndexStore:

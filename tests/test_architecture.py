@@ -1,7 +1,7 @@
 """The floors of the house, checked from the source: every ``import`` (also the ones inside functions) is parsed with
 ``ast`` and no module may import a floor above its own, nor a sibling room on its floor.
 
-    floor 0  core          clinrag.{errors, records, protocols, settings, text, quantities, privacy}: data and rules
+    floor 0  core          clinrag.{errors, records, protocols, settings, text, quantities, privacy, threads}: data and rules
     floor 1  pipelines     ingest/ (files -> index), rag/ (question -> verified answer) and the record stores
                            clinrag.{audit, feedback, users}; three rooms that never import each other
     floor 2  composition   clinrag.app: builds the parts and hands them to the shells
@@ -36,6 +36,7 @@ PLACES: dict[str, tuple[int, str]] = {
     "clinrag.text": (0, "core"),
     "clinrag.quantities": (0, "core"),
     "clinrag.privacy": (0, "core"),
+    "clinrag.threads": (0, "core"),
     "models": (0, "core"),  # shipped weights as package data
     "ingest": (1, "ingest"),
     "rag": (1, "rag"),
