@@ -160,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--local", type=int, default=0, metavar="N",
                    help="also answer N questions with the local model in a fresh process: first words, verified "
                         "answer, RSS with and without the model (slow: about a minute a question on 2 cores)")
+    p.add_argument("--reader-variants", type=int, default=0, metavar="N",
+                   help="also score N questions' candidates with the fp32 and int8 readers at the default and one "
+                        "torch thread, with their agreement (needs --answers > 0)")
     p.add_argument("--no-during-ingest", action="store_true", help="leave out search latency during an ingest")
     p.add_argument("--during-chunks", type=int, default=1500, help="chunks of the ingest that runs during searches")
     p.add_argument("--out", type=Path, default=None, help="folder for bench.json and the PNG (default <data_dir>/bench)")
@@ -565,6 +568,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         sizes=sizes, queries=max(2, args.queries), ingest_chunks=args.ingest_chunks, answers=args.answers,
         cold_runs=args.cold_runs, pool=args.pool, vectors=args.vectors, seed=args.seed, naive=not args.no_naive,
         during_ingest=not args.no_during_ingest, during_chunks=args.during_chunks, settings_file=args.settings, local=args.local,
+        reader_variants=args.reader_variants,
         keep=args.keep, log=lambda m: print(f"bench: {m}", file=sys.stderr, flush=True),
     )
     result = run_bench(settings, opts)

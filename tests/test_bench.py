@@ -247,3 +247,15 @@ def test_one_thread_query_vectors_rank_as_the_default_ones(pool):
         a, b = fast.embed_query(q), plain.embed_query(q)
         assert np.allclose(a, b, atol=1e-5)
         assert list(np.argsort(-(passages @ a))[:50]) == list(np.argsort(-(passages @ b))[:50])
+
+
+def test_reader_variants_table_marks_only_full_agreement_as_equivalent():
+    from eval.bench.variants import table_lines
+
+    row = {"n": 3, "p50_ms": 10.0, "p95_ms": 12.0, "mean_ms": 10.5, "speedup_p50": 1.0, "max_abs_diff": 0.0}
+    result = {"questions": 3, "candidates": 12, "variants": {
+        "fp32, default threads": {**row, "same_order": 3, "same_top": 3, "same_support": 3, "equivalent": True},
+        "int8, 1 thread": {**row, "same_order": 0, "same_top": 2, "same_support": 3, "max_abs_diff": 0.5,
+                           "equivalent": False}}}
+    lines = table_lines(result)
+    assert lines[-2].rstrip().endswith("yes") and lines[-1].rstrip().endswith("no") and "0/3" in lines[-1]

@@ -52,6 +52,10 @@ def table(result: dict[str, Any]) -> str:
         lines.append(f"extractive answer ({lat['n']} questions of the bundled suite, {ans['index']} chunks): p50 "
                      f"{_ms(lat, 'p50_ms')} ms, p95 {_ms(lat, 'p95_ms')} ms; reader's share p50 {share['p50']} (mean "
                      f"{share['mean']}); first answer (reader load) {ans['first_answer_s']}s; RSS {ans['rss_mb']['after_answers']} MB")
+    if result.get("reader_variants"):
+        from eval.bench.variants import table_lines
+
+        lines.extend(table_lines(result["reader_variants"]))
     cold = result.get("cold_start")
     if cold:
         lines.append(f"cold start on {cold['index']}: first search {cold['search']['median_s']}s (peak "

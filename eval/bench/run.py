@@ -47,6 +47,7 @@ class BenchOptions:
     during_chunks: int = 1500
     update_delete: bool = True
     local: int = 0  # questions answered with the local model in a fresh process (0: not measured; slow)
+    reader_variants: int = 0  # questions scored by fp32/int8 readers at default/one thread (0: not measured)
     settings_file: Path | None = None
     work_dir: Path | None = None  # default: a temporary folder under <data_dir>, removed at the end
     keep: bool = False
@@ -354,6 +355,11 @@ def run_bench(settings: Settings, opts: BenchOptions, *, embedder: Any = None, r
         if opts.answers > 0:
             opts.log("extractive answers on the bundled suite")
             result["answer"] = bench_answer(app, settings, opts, reader, calibration)
+            if opts.reader_variants > 0:
+                from eval.bench.variants import reader_variants
+
+                bundled = App(settings.model_copy(update={"index_dir": Path(result["answer"]["index_dir"])}), embedder=app.embedder)
+                result["reader_variants"] = reader_variants(settings, bundled, questions(opts.reader_variants), opts.log)
             if opts.local > 0:
                 opts.log("local model answers (a fresh process)")
                 result["local"] = bench_local(Path(result["answer"]["index_dir"]), opts, work)
