@@ -103,12 +103,15 @@ class Answerer:
         if record.decision == "refuse" and focused.restated and record.refusal_code in (REFUSAL_NOT_STATED, REFUSAL_NO_EVIDENCE):
             # the reader reads plain clinical questions best: a personal lay question the gate refused is read again
             # as the clinical question it asks; its answer stands only if it passes every check on its own
-            again = self._answer(question, focused.restated, emit)
+            # (the verdict is still decided on the question as asked, and only by a recommendation: the restatement
+            # keeps the intervention and the population, not every qualifier)
+            again = self._answer(question, focused.restated, emit, verdict_query=focused.text, reader_verdicts=False)
             if again.decision == "answer":
                 return again
         return record
 
-    def _answer(self, question: str, query: str, emit: Callable[[str, str], None]) -> AnswerRecord:
+    def _answer(self, question: str, query: str, emit: Callable[[str, str], None], verdict_query: str | None = None,
+                reader_verdicts: bool = True) -> AnswerRecord:
         started = time.perf_counter()
         if self.settings.reader.correct_spelling:
             query = spell_checked(query, self.retriever, max(self.settings.reader.candidates, self.settings.retrieval.k)).text
@@ -145,7 +148,8 @@ class Answerer:
             return self._refusal(context, REFUSAL_UNSUPPORTED, dropped=dropped)
 
         t = time.perf_counter()
-        stated = state_verdict(question, query, kept, shown, self.reader, self._threshold("min_verdict"))
+        stated = state_verdict(question, verdict_query or query, kept, shown, self.reader, self._threshold("min_verdict"),
+                               reader_verdicts)
         kept, recommendations = stated.kept, stated.recommendations
         verdict, verdict_confidence, verdict_reason, conflict = stated.verdict, stated.confidence, stated.reason, stated.conflict
         recommendation, lead, notes, verdict_source = stated.recommendation, stated.lead, stated.notes, stated.source

@@ -28,6 +28,9 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bbulg\w* (?:in )?(?:the |a |his |her |my )?(?:big |main )?(?:belly )?artery\b|\b(?:belly|tummy|stomach) (?:artery|aneurysm)\b|"
      r"\bbulging belly artery\b|\bmain belly artery\b|\baneurysm\b", "abdominal aortic aneurysm screening ultrasonography"),
     (r"\bultrasound of (?:my|his|her|the) (?:belly|tummy|stomach)\b|\b(?:belly|tummy) ultrasound\b", "abdominal ultrasonography"),
+    (r"\bultrasounds?\b", "ultrasonography"),
+    (r"\bno (?:chest pain|symptoms?|complaints?)\b|\bfeel(?:s|ing)? (?:totally |really |completely )?(?:fine|great|well|healthy)\b|"
+     r"\bin good health\b|\bseems? (?:fine|healthy|well)\b", "asymptomatic"),
     (r"\bblood sugar\b|\bsugar (?:tests?|levels?|checks?)\b|\bchecked for diabetes\b|\btested for diabetes\b", "blood glucose diabetes screening"),
     (r"\bpregnancy diabetes\b|\bdiabetes (?:in|during) (?:my )?pregnancy\b|\bsugar test for pregnancy\b", "gestational diabetes screening"),
     (r"\bheart tracing\b|\bekg\b|\becg\b|\belectrocardiogram\b", "electrocardiography ECG screening"),
@@ -55,7 +58,7 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\burine (?:sample )?(?:for (?:a )?)?culture\b", "asymptomatic bacteriuria screening urine culture"),
     (r"\bpee\b|\bwee\b|\burine sample\b", "urine"),
     (r"\bhigh blood pressure\b", "hypertension blood pressure"),
-    (r"\bburns? (?:really )?easily\b|\bfair skin\b|\bred hair\b|\bfreckles\b|\bsunburn\w*\b|\bsun protection\b|\bthe sun\b", "fair skin UV exposure counseling skin cancer prevention"),
+    (r"\bburns? (?:really )?easily\b|\bfair skin\b|\bred hair\b|\bfreckles\b|\bsunburn\w*\b|\bsun protection\b|\bprotect\w* (?:\w+ )?from the sun\b|\bthe sun\b", "fair skin UV exposure counseling skin cancer prevention"),
     (r"\bmoles?\b|\bskin checks?\b", "skin cancer screening"),
     (r"\bhiv tests?\b", "HIV screening"),
     (r"\bstd\b|\bstis?\b|\bsexually transmitted\b", "sexually transmitted infection screening"),
@@ -88,7 +91,7 @@ GENERIC_TERMS = 2  # the last entries map words too common to use outside a pers
 # screening cytology" does not make a sentence on thyroid cancer about Pap smears)
 _BROAD = frozenset(content_terms(
     "cancer disease risk prevention preventing screening screen tests test testing treatment infection behavioral "
-    "interventions counseling low high dose adults children infants older primary recommended use exposure"
+    "interventions counseling low high dose adults children infants older primary recommended use exposure asymptomatic"
 ))
 
 
@@ -173,6 +176,11 @@ def drop_irrelevant_attributes(question: str) -> tuple[str, tuple[str, ...]]:
 
 
 _PERSONAL = re.compile(r"\b(?:i|i'm|im|i've|my|me|mine|our|we)\b", re.I)
+
+
+def is_personal(question: str) -> bool:
+    """Whether the asker speaks of themselves or their family ("I'm 47", "my dad")."""
+    return bool(_PERSONAL.search(question))
 
 
 def population_phrase(population: Population) -> str:

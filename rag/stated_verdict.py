@@ -37,10 +37,10 @@ class StatedVerdict:
 
 def state_verdict(
     question: str, query: str, kept: Sequence[SentenceRecord], shown: Sequence[SearchResult], reader: Reader,
-    min_verdict: float,
+    min_verdict: float, reader_verdicts: bool = True,
 ) -> StatedVerdict:
     """The verdict for ``question`` (as asked; ``query`` as the pipeline read it) from the verified ``kept``
-    sentences and the ``shown`` evidence they cite."""
+    sentences and the ``shown`` evidence they cite. Without ``reader_verdicts`` only a recommendation decides."""
     kept = list(kept)
     asked = read_population(query, question=True)
     by_chunk = {e.chunk_id: e for e in shown}
@@ -67,7 +67,7 @@ def state_verdict(
         elif stated is not None and stated.other_groups:
             out.reason = stated.reason
             out.notes.append(other_groups_note(asked, stated.other_groups))
-        else:
+        elif reader_verdicts:
             decision = decide_verdict(np.asarray(probabilities), min_verdict, [s.text for s in kept])
             out.verdict, out.confidence, out.reason = decision.verdict, round(decision.confidence, 4), decision.reason
             if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first

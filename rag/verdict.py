@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from clinrag.text import content_terms
-from rag.clinical_question import lay_groups
+from rag.clinical_question import is_personal, lay_groups
 from rag.population import Population, population_fit
 from rag.recommendation import AGAINST, FOR, INSUFFICIENT, VERDICT_OF, Recommendation
 
@@ -125,10 +125,12 @@ class RecommendationVerdict:
 
 
 def topic_units(question: str) -> tuple[set[str], list]:
-    """The question's topic: single terms (less generic question words and everyday filler) and lay phrases."""
+    """The question's topic: single terms (less generic question words, and in a personal question everyday filler)
+    and lay phrases."""
     groups = lay_groups(question)
     covered = set().union(*(g.lay | g.clinical for g in groups)) if groups else set()
-    singles = {t for t in content_terms(question) if t not in _GENERIC and t not in _FILLER and not t.isdigit()} - covered
+    filler = _FILLER if is_personal(question) else frozenset()
+    singles = {t for t in content_terms(question) if t not in _GENERIC and t not in filler and not t.isdigit()} - covered
     return singles, groups
 
 
@@ -196,13 +198,14 @@ def recommendation_verdict(
     smoking history). For -> "yes", against -> "no", individual -> "it depends", insufficient -> "insufficient
     evidence"; a question that asks whether something is recommended *against* reads the other way round, and a
     question put in the negative ("should X be avoided?") is left to the reader. With ``passages`` (the shown
-    evidence), a topic term none of them mentions means no recommendation answers the question."""
+    evidence), a topic term of a personal question that none of them mentions means no recommendation answers it."""
     flip = bool(_AGAINST_ASK.search(question))
     asked_text = question.split("(")[0]
     if not flip and _NEGATIVE_ASK.search(_RELATIVE_NEGATION.sub("who", asked_text)) or _APPLICABILITY_ASK.search(asked_text):
         return None
     contexts = list(contexts) + [""] * (len(sentences) - len(contexts))
-    if passages is not None and unmentioned_terms(question, list(passages) + list(contexts)):
+    # a personal question's topic drops everyday filler, so a term no passage mentions must not be the one it asks about
+    if passages is not None and is_personal(question) and unmentioned_terms(question, list(passages) + list(contexts)):
         return None
     eligible: list[tuple[float, float, int]] = []
     mismatched: list[int] = []

@@ -265,3 +265,14 @@ def test_a_question_that_asks_for_a_number_prefers_a_sentence_that_states_one():
     assert quantity_term(q, "Clinicians should prescribe the lowest effective dose.") == 0.0
     assert asks_for_quantity("What before-meal blood glucose range is the target?")
     assert not asks_for_quantity("Should adults be screened for HIV?")
+
+
+def test_symptom_free_wording_and_ultrasound_are_read_as_the_guideline_words():
+    from rag.verdict import topic_overlap, unmentioned_terms
+
+    q = "I'm 45, I feel great, no chest pain, and my doctor says my heart risk is low. Should I get a heart tracing (EKG) anyway?"
+    s = "Grade D: The USPSTF recommends against screening with resting or exercise ECG to prevent CVD events in asymptomatic adults at low risk of CVD events."
+    assert topic_overlap(q, s) >= 0.5 and unmentioned_terms(q, [s]) == []
+    dad = "My dad is 70 and smoked for 30 years. Should he get an ultrasound to check for a bulge in the big artery in his belly?"
+    aaa = "Grade B: The USPSTF recommends 1-time screening for AAA with ultrasonography in men aged 65 to 75 years who have ever smoked."
+    assert unmentioned_terms(dad, [aaa + " Screening for Abdominal Aortic Aneurysm"]) == []
