@@ -115,7 +115,7 @@ def plot(result: dict[str, Any], path: Path) -> str | None:
         xs = [r["chunks"] for r in rows]
         ax.plot(xs, [r[engine]["search"]["p50_ms"] for r in rows], "o-", color=colour, label=f"{engine} p50")
         ax.plot(xs, [r[engine]["search"]["p95_ms"] for r in rows], "s--", color=colour, label=f"{engine} p95")
-    ax.set(xscale="log", yscale="log", xlabel="chunks in the index", ylabel="hybrid search latency (ms, query encoding included)",
+    ax.set(xscale="log", yscale="log", xlabel="chunks in the index", ylabel="latency, ms (query encoding included)",
            title="Hybrid retrieval latency against corpus size")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)

@@ -183,13 +183,15 @@ def bench_size(app: App, settings: Settings, size: int, spec: dict[str, Any], op
     return row, searcher
 
 
-def bench_answer(app: App, settings: Settings, opts: BenchOptions, reader: Any = None, calibration: Any = None) -> dict[str, Any]:
-    """Extractive answers on the bundled suite's (cached) index: latency, the reader's share, the first answer."""
+def bench_answer(app: App, settings: Settings, opts: BenchOptions, embedder: Any = None, reader: Any = None,
+                 calibration: Any = None) -> dict[str, Any]:
+    """Extractive answers on the bundled suite's (cached) index: latency, the reader's share, the first answer.
+    ``embedder``, ``reader`` and ``calibration`` are the parts passed in (None: the configured ones)."""
     from eval.index_cache import ensure_index
     from eval.suites import load_suite
 
     started = time.perf_counter()
-    index, info = ensure_index(load_suite(SUITE), settings, embedder=app._embedder)
+    index, info = ensure_index(load_suite(SUITE), settings, embedder=embedder)
     index_s = time.perf_counter() - started
     from clinrag.app import build_reader
 
@@ -354,7 +356,7 @@ def run_bench(settings: Settings, opts: BenchOptions, *, embedder: Any = None, r
             result["sizes"].append(row)
         if opts.answers > 0:
             opts.log("extractive answers on the bundled suite")
-            result["answer"] = bench_answer(app, settings, opts, reader, calibration)
+            result["answer"] = bench_answer(app, settings, opts, embedder, reader, calibration)
             if opts.reader_variants > 0:
                 from eval.bench.variants import reader_variants
 
