@@ -246,7 +246,8 @@ def clinical_question(question: str) -> ClinicalQuestion:
 
 # lay phrases that say who the question is about or what it fears, not what is done: not the restated intervention
 _NOT_INTERVENTIONS = frozenset(("smoking tobacco", "myocardial infarction cardiovascular disease", "cardiovascular disease risk",
-                                "abdominal", "urine", "recommended", "screening", "alcohol use", "primary teeth eruption infants children"))
+                                "abdominal", "urine", "recommended", "screening", "alcohol use", "primary teeth eruption infants children",
+                                "asymptomatic"))
 
 
 def restate(terms: tuple[str, ...] | list[str], population: Population, personal: bool) -> str | None:

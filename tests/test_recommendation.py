@@ -276,3 +276,8 @@ def test_symptom_free_wording_and_ultrasound_are_read_as_the_guideline_words():
     dad = "My dad is 70 and smoked for 30 years. Should he get an ultrasound to check for a bulge in the big artery in his belly?"
     aaa = "Grade B: The USPSTF recommends 1-time screening for AAA with ultrasonography in men aged 65 to 75 years who have ever smoked."
     assert unmentioned_terms(dad, [aaa + " Screening for Abdominal Aortic Aneurysm"]) == []
+
+
+def test_feeling_well_is_never_the_restated_intervention():
+    q = "I'm 10 weeks pregnant and feel fine, but my midwife wants to send a urine sample for a culture. Is that recommended?"
+    assert clinical_question(q).restated.startswith("Is asymptomatic bacteriuria screening urine culture recommended for a pregnant woman")
