@@ -81,7 +81,12 @@ def table(result: dict[str, Any]) -> str:
             d = during.get(priority) or {}
             lines.append(f"  ingest priority {priority:<10}: p50 {_ms(d, 'p50_ms')} ms ({_x(d.get('p50_over_idle'))} idle), "
                          f"p95 {_ms(d, 'p95_ms')} ms ({_x(d.get('p95_over_idle'))}), {d.get('n', 0)} searches"
-                         + ("; the ingest ended before the searches did" if d.get("ingest_finished_early") else ""))
+                         + ("; the ingest ended before the measurements did" if d.get("ingest_finished_early") else ""))
+            a = d.get("answer")
+            if a:
+                lines.append(f"  {'':<27} answers p50 {_ms(a, 'p50_ms')} ms ({_x(a.get('p50_over_idle'))} idle "
+                             f"{_ms(during['answer_idle'], 'p50_ms')} ms), p95 {_ms(a, 'p95_ms')} ms "
+                             f"({_x(a.get('p95_over_idle'))}), {a.get('n', 0)} answers")
     return "\n".join(lines)
 
 

@@ -45,6 +45,7 @@ class BenchOptions:
     naive: bool = True
     during_ingest: bool = True
     during_chunks: int = 1500
+    during_answers: int = 5  # extractive answers timed idle and during each ingest (with answers > 0)
     update_delete: bool = True
     local: int = 0  # questions answered with the local model in a fresh process (0: not measured; slow)
     reader_variants: int = 0  # questions scored by fp32/int8 readers at default/one thread (0: not measured)
@@ -280,12 +281,31 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def bench_during_ingest(searcher: App, pool: list[str], opts: BenchOptions, work: Path, queries: list[str]) -> dict[str, Any]:
-    """Search latency idle, then while a ``clinrag ingest`` process embeds, at each ingest priority."""
+def _while_running(proc: subprocess.Popen, fn: Callable[[Any], Any], items: list[Any]) -> list[float]:
+    times: list[float] = []
+    for item in items:
+        if proc.poll() is not None:
+            break
+        times.extend(measure.time_each(fn, [item]))
+    return times
+
+
+def _over_idle(times: list[float], idle: dict[str, Any]) -> dict[str, Any]:
+    row = measure.summary_ms(times)
+    return {**row, "p50_over_idle": measure.ratio(row["p50_ms"], idle["p50_ms"]),
+            "p95_over_idle": measure.ratio(row["p95_ms"], idle["p95_ms"])}
+
+
+def bench_during_ingest(searcher: App, pool: list[str], opts: BenchOptions, work: Path, queries: list[str],
+                        answer: Callable[[str], Any] | None = None, asked: list[str] | None = None) -> dict[str, Any]:
+    """Search latency (and, given ``answer``, extractive answer latency) idle, then while a ``clinrag ingest``
+    process embeds, at each ingest priority."""
     path = work / "during.jsonl"
     corpus.write_jsonl(pool, corpus.synthetic_chunks(len(pool), opts.during_chunks, opts.seed + 11), path)
     search = lambda q: searcher.search(q, k=10)  # noqa: E731
     out: dict[str, Any] = {"ingest_chunks": opts.during_chunks, "idle": measure.summary_ms(measure.time_each(search, queries))}
+    if answer is not None and asked:
+        out["answer_idle"] = measure.summary_ms(measure.time_each(answer, asked))
     extra = ["--settings", str(opts.settings_file)] if opts.settings_file else []
     for priority in ("normal", "background"):
         env = {**os.environ, "CLINRAG_INGEST__PRIORITY": priority}
@@ -294,18 +314,12 @@ def bench_during_ingest(searcher: App, pool: list[str], opts: BenchOptions, work
         deadline = time.monotonic() + 120
         while proc.poll() is None and _cpu_seconds(proc.pid) < 6.0 and time.monotonic() < deadline:
             time.sleep(0.2)  # until its imports and model load are behind it: it is embedding
-        times = []
-        for q in queries:
-            if proc.poll() is not None:
-                break
-            times.extend(measure.time_each(search, [q]))
-        finished = proc.poll() is not None
+        out[priority] = _over_idle(_while_running(proc, search, queries), out["idle"])
+        if "answer_idle" in out:
+            out[priority]["answer"] = _over_idle(_while_running(proc, answer, asked or []), out["answer_idle"])
+        out[priority]["ingest_finished_early"] = proc.poll() is not None
         proc.terminate()
         proc.wait()
-        row = measure.summary_ms(times)
-        out[priority] = {**row, "ingest_finished_early": finished,
-                         "p50_over_idle": measure.ratio(row["p50_ms"], out["idle"]["p50_ms"]),
-                         "p95_over_idle": measure.ratio(row["p95_ms"], out["idle"]["p95_ms"])}
     return out
 
 
@@ -371,7 +385,12 @@ def run_bench(settings: Settings, opts: BenchOptions, *, embedder: Any = None, r
                 result["cold_start"] = bench_cold_start(searcher.settings.index_dir, opts, queries[0])
             if opts.during_ingest:
                 opts.log("search during an ingest")
-                result["during_ingest"] = bench_during_ingest(searcher, pool, opts, work, queries)
+                answer, asked = None, None
+                if "answer" in result:  # the bundled suite's answerer, its reader already loaded
+                    bundled = App(settings.model_copy(update={"index_dir": Path(result["answer"]["index_dir"])}),
+                                  embedder=app.embedder, reader=reader, calibration=calibration)
+                    answer, asked = bundled.answerer("extractive").ask, questions(opts.during_answers)
+                result["during_ingest"] = bench_during_ingest(searcher, pool, opts, work, queries, answer, asked)
             if opts.update_delete:
                 result["update_delete"] = bench_update_delete(searcher, settings)
     finally:
