@@ -115,7 +115,15 @@ class App:
             "calibration": f"{fitted} (fitted for these settings{note})",
         }
         justifier = self.drafter("extractive") if drafter.name != "extractive" else None
-        return Answerer(self.settings, self.retriever, self.reader, drafter, self.verifier, self.calibration, models, justifier)
+        return Answerer(self.settings, self.retriever, self.reader, drafter, self.verifier, self.calibration, models, justifier,
+                        trust=self.issuer_trust)
+
+    def issuer_trust(self) -> dict[str, str]:
+        """The librarian's issuer marks (issuer_key -> ``trusted`` / ``untrusted``), read from the catalog for each
+        answer, so a change made in the Library page or by ``clinrag library trust`` holds at once."""
+        from ingest.library import Library
+
+        return Library(self.store).trust_map() if hasattr(self.store, "issuer_trust") else {}
 
     def ingest(
         self,

@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _common(p)
 
-    p = sub.add_parser("library", help="list, supersede, retire, restore or delete documents in the index")
+    p = sub.add_parser("library", help="list, supersede, retire, restore or delete documents; trust or distrust issuers")
     actions = p.add_subparsers(dest="action", required=True)
     a = actions.add_parser("list", help="every document with its status, flags and library decisions")
     a.add_argument("--json", action="store_true")
@@ -109,6 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--yes", action="store_true", help="confirm the deletion")
     a.add_argument("--json", action="store_true")
     _common(a)
+    a = actions.add_parser("issuers", help="every issuer with its trust mark (trusted, untrusted or unknown)")
+    a.add_argument("--json", action="store_true")
+    _common(a)
+    for name, help_text in (("trust", "mark an issuer trusted: its side is followed when current documents disagree"),
+                            ("distrust", "mark an issuer untrusted: its documents are never the sole basis of an answer"),
+                            ("untrust", "remove an issuer's trust mark (unknown again)")):
+        a = actions.add_parser(name, help=help_text)
+        a.add_argument("issuer", help="the issuer as `clinrag library issuers` lists it (case and spacing aside)")
+        if name != "untrust":
+            a.add_argument("--reason", default="")
+        a.add_argument("--json", action="store_true")
+        _common(a)
 
     p = sub.add_parser("ui", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)
@@ -308,6 +320,38 @@ def _print_documents(docs: list[dict[str, Any]]) -> None:
     print(f"{len(docs)} document(s){extra}")
 
 
+def _library_trust(args: argparse.Namespace, settings, library) -> int:
+    """`clinrag library issuers | trust | distrust | untrust`: the librarian's issuer trust marks."""
+    from ingest.sanitize import display
+
+    if args.action == "issuers":
+        rows = library.issuers()
+        if args.json:
+            _print_json(rows)
+        else:
+            for r in rows:
+                reason = f"  ({display(r['reason'], 120)})" if r["reason"] else ""
+                print(f"{r['trust']:<9} {r['current']:>3} current / {r['documents']:>3}  {display(r['issuer'] or '(no issuer)', 120)}{reason}")
+            print(f"{len(rows)} issuer(s); trusted issuers win when current documents disagree, untrusted ones never "
+                  "stand alone")
+        return 0
+    if args.action == "untrust":
+        result = library.untrust(args.issuer)
+    else:
+        result = getattr(library, args.action)(args.issuer, args.reason)
+    from clinrag.audit import record_event
+    from clinrag.users import local_identity
+
+    record_event(settings, "library", local_identity().name, action=args.action, doc_id=f"issuer:{result['issuer']}",
+                 detail=getattr(args, "reason", "") or "")
+    if args.json:
+        _print_json(result)
+    else:
+        note = "" if result["documents"] else " (no document in the index has this issuer yet)"
+        print(f"{display(result['issuer'], 120)} is now {result['trust']}{note}")
+    return 0
+
+
 def cmd_library(args: argparse.Namespace) -> int:
     from clinrag.app import App
     from clinrag.errors import LibraryError
@@ -334,6 +378,8 @@ def cmd_library(args: argparse.Namespace) -> int:
             _print_documents(docs)
         return 0
     store.require_ready()
+    if args.action in ("issuers", "trust", "distrust", "untrust"):
+        return _library_trust(args, settings, library)
     if args.action == "supersede":
         result = library.supersede(args.doc_id, args.by, args.reason)
         message = f"{display(args.doc_id, 120)} is now superseded by {display(args.by, 120)}"

@@ -86,3 +86,9 @@ def stem(word: str) -> str:
 def content_terms(text: str) -> list[str]:
     """Stemmed tokens without stopwords: the terms BM25 indexes and coverage measures count."""
     return [stem(t) for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+
+
+def issuer_key(issuer: str) -> str:
+    """The form issuers are matched in (the librarian's trust marks, conflicting sources): case folded, spacing
+    collapsed, so "WHO " and "who" are one issuer."""
+    return re.sub(r"\s+", " ", (issuer or "").strip()).casefold()

@@ -65,6 +65,12 @@ CREATE TABLE IF NOT EXISTS library_log (at TEXT, action TEXT, doc_id TEXT, detai
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 """
 
+# issuer trust (the librarian's trusted / untrusted issuers): created when first used, so catalogs written before it
+# need no upgrade; keyed by issuer_key (``clinrag.text.issuer_key``: case and spacing folded)
+ISSUER_TRUST = """CREATE TABLE IF NOT EXISTS issuer_trust (
+    issuer_key TEXT PRIMARY KEY, issuer TEXT NOT NULL, trust TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+    updated_at TEXT)"""
+
 _CHUNK_COLUMNS = (
     "c.chunk_id, c.doc_id, c.text, c.char_start, c.char_end, c.page_start, c.page_end, c.section, c.flags AS chunk_flags,"
     " d.title, d.issuer, d.version, COALESCE(l.status, d.status) AS status, d.date, d.source_path, d.metadata,"
@@ -660,6 +666,10 @@ class IndexStore:
             target.execute("BEGIN IMMEDIATE")
             target.executemany("INSERT OR REPLACE INTO library VALUES (?,?,?,?,?,?)", [tuple(r) for r in library])
             target.executemany("INSERT INTO library_log VALUES (?,?,?,?)", [tuple(r) for r in log])
+            source.execute(ISSUER_TRUST)
+            target.execute(ISSUER_TRUST)
+            trust = source.execute("SELECT issuer_key, issuer, trust, reason, updated_at FROM issuer_trust").fetchall()
+            target.executemany("INSERT OR REPLACE INTO issuer_trust VALUES (?,?,?,?,?)", [tuple(r) for r in trust])
             target.execute("COMMIT")
 
     def _remove_old(self, old: Path, legacy: bool) -> None:
@@ -708,6 +718,38 @@ class IndexStore:
             else:
                 rows = conn.execute("SELECT * FROM library_log WHERE doc_id=? ORDER BY rowid", (doc_id,)).fetchall()
         return [dict(r) for r in rows]
+
+    # ---------------------------------------------------------------- issuer trust
+    def set_issuer_trust(self, key: str, issuer: str, trust: str | None, detail: str, reason: str = "") -> None:
+        """Record the librarian's trust in an issuer (``trusted``, ``untrusted``; None forgets it) and log it in
+        ``library_log`` (doc_id ``issuer:<issuer>``), in one transaction under the writer lock."""
+        with self.lock.hold(f"issuer trust {trust or 'cleared'}"):
+            with closing(self._connect()) as conn:
+                conn.execute(ISSUER_TRUST)
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                    if trust is None:
+                        conn.execute("DELETE FROM issuer_trust WHERE issuer_key=?", (key,))
+                    else:
+                        conn.execute("INSERT OR REPLACE INTO issuer_trust VALUES (?,?,?,?,?)", (key, issuer, trust, reason, now))
+                    conn.execute("INSERT INTO library_log (at, action, doc_id, detail) VALUES (?,?,?,?)",
+                                 (now, "trust" if trust == "trusted" else "distrust" if trust else "untrust",
+                                  f"issuer:{issuer}", detail))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+
+    def issuer_trust(self) -> dict[str, dict[str, Any]]:
+        """issuer_key -> {issuer, trust, reason, updated_at}: the issuers the librarian marked (others are unknown)."""
+        if not self.exists():
+            return {}
+        with closing(self._connect()) as conn:
+            conn.execute(ISSUER_TRUST)
+            rows = conn.execute("SELECT * FROM issuer_trust ORDER BY issuer_key").fetchall()
+        return {r["issuer_key"]: {k: r[k] for k in ("issuer", "trust", "reason", "updated_at")} for r in rows}
 
     # ---------------------------------------------------------------- helpers
     @staticmethod

@@ -4,7 +4,10 @@
 * ``supersede``: mark a document superseded by another (searches down-weight it and answers say what replaced it);
 * ``retire``: take a document out of every search and answer, keeping it in the catalog for audit
   (``IndexStore.chunks`` leaves its chunks out, the BM25 and vector searches exclude them); ``restore`` undoes it;
-* ``delete``: remove the document, its chunks, postings and vectors.
+* ``delete``: remove the document, its chunks, postings and vectors;
+* ``trust`` / ``distrust`` / ``untrust``: mark an issuer trusted or untrusted, or forget the mark (``issuers`` lists
+  every issuer with its mark). The answer path prefers a trusted issuer's side when current documents disagree and
+  never answers from an untrusted issuer's document alone (``rag/conflicts.py``).
 
 Decisions are kept in the catalog's ``library`` table, apart from the documents: they survive re-ingesting the
 same file and ``--rebuild``, and every action is logged in ``library_log`` (time, action, doc_id, detail).
@@ -16,8 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from clinrag.errors import LibraryError
+from clinrag.text import issuer_key
 from ingest.index import IndexStore
 from ingest.sanitize import display, inline
+
+
+TRUSTED, UNTRUSTED = "trusted", "untrusted"
 
 
 class Library:
@@ -94,3 +101,66 @@ class Library:
         self.store.apply([], remove_doc_ids=[doc_id], audit=("delete", inline(reason, 300) or f"deleted ({doc['source_path']})"))
         pointing = [d["doc_id"] for d in self.store.documents() if d.get("superseded_by") == doc_id]
         return {"doc_id": doc_id, "deleted": True, "superseded_documents_pointing_here": pointing}
+
+    # ---------------------------------------------------------------- issuer trust
+    def issuers(self) -> list[dict[str, Any]]:
+        """Every issuer of the indexed documents, and every issuer the librarian marked, with its mark (``trusted``,
+        ``untrusted`` or ``unknown``), the reason, and how many documents (current ones apart) it issued."""
+        marks = self.store.issuer_trust()
+        rows: dict[str, dict[str, Any]] = {}
+        for d in self.store.documents():
+            key = issuer_key(d.get("issuer") or "")
+            row = rows.setdefault(key, {"issuer": d.get("issuer") or "", "documents": 0, "current": 0, "doc_ids": []})
+            row["documents"] += 1
+            row["current"] += int(not d.get("retired") and (d.get("status") or "current") == "current")
+            row["doc_ids"].append(d["doc_id"])
+        for key, mark in marks.items():
+            rows.setdefault(key, {"issuer": mark["issuer"], "documents": 0, "current": 0, "doc_ids": []})
+        out = []
+        for key, row in sorted(rows.items()):
+            mark = marks.get(key, {})
+            out.append({**row, "trust": mark.get("trust", "unknown"), "reason": mark.get("reason", ""),
+                        "updated_at": mark.get("updated_at")})
+        return out
+
+    def trust_map(self) -> dict[str, str]:
+        """issuer_key -> ``trusted`` / ``untrusted``, what the answer path reads."""
+        return {key: mark["trust"] for key, mark in self.store.issuer_trust().items()}
+
+    def trust(self, issuer: str, reason: str = "") -> dict[str, Any]:
+        """Mark ``issuer`` trusted: when current documents disagree, its side is preferred."""
+        return self._mark(issuer, TRUSTED, reason)
+
+    def distrust(self, issuer: str, reason: str = "") -> dict[str, Any]:
+        """Mark ``issuer`` untrusted: its documents are never the sole basis of an answer."""
+        return self._mark(issuer, UNTRUSTED, reason)
+
+    def untrust(self, issuer: str) -> dict[str, Any]:
+        """Forget the mark on ``issuer`` (it is unknown again)."""
+        key = issuer_key(issuer)
+        marks = self.store.issuer_trust()
+        if key not in marks:
+            raise LibraryError(f"{display(issuer, 120)} has no trust mark; `clinrag library issuers` lists the marks")
+        self.store.set_issuer_trust(key, marks[key]["issuer"], None, f"trust mark removed (was {marks[key]['trust']})")
+        return self._issuer(key)
+
+    def _mark(self, issuer: str, trust: str, reason: str) -> dict[str, Any]:
+        key = issuer_key(issuer)
+        if not key:
+            raise LibraryError("name the issuer (as `clinrag library issuers` lists it)")
+        name = self._issuer_name(issuer)
+        detail = f"{trust}" + (f": {inline(reason, 300)}" if reason else "")
+        self.store.set_issuer_trust(key, name, trust, detail, inline(reason, 300))
+        return self._issuer(key)
+
+    def _issuer_name(self, issuer: str) -> str:
+        """The issuer as the documents spell it when one does, else as given (trimmed)."""
+        key = issuer_key(issuer)
+        for d in self.store.documents():
+            if issuer_key(d.get("issuer") or "") == key:
+                return d.get("issuer") or ""
+        return inline(issuer, 300)
+
+    def _issuer(self, key: str) -> dict[str, Any]:
+        return next((row for row in self.issuers() if issuer_key(row["issuer"]) == key),
+                    {"issuer": key, "documents": 0, "current": 0, "doc_ids": [], "trust": "unknown", "reason": "", "updated_at": None})

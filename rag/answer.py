@@ -7,7 +7,7 @@ import re
 import statistics
 import time
 from dataclasses import replace
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from clinrag.protocols import Drafter, Reader, Retriever, Verifier
 from clinrag.records import (
@@ -17,6 +17,7 @@ from clinrag.records import (
     REFUSAL_NO_EVIDENCE,
     REFUSAL_NOT_STATED,
     REFUSAL_UNSUPPORTED,
+    REFUSAL_UNTRUSTED,
     AnswerRecord,
     SearchResponse,
     SearchResult,
@@ -25,6 +26,7 @@ from clinrag.records import (
 from clinrag.settings import Settings
 from clinrag.text import split_sentences
 from rag.calibration import CalibrationSet
+from rag.conflicts import resolve_conflicts
 from rag.focus import focus_question
 from rag.groundedness import VERBATIM_FEATURES, groundedness, verdict_precision
 from rag.generators import candidate_sentences
@@ -77,6 +79,7 @@ class Answerer:
         calibration: CalibrationSet,
         models: dict[str, str],
         justifier: Drafter | None = None,
+        trust: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
@@ -86,6 +89,7 @@ class Answerer:
         self.calibration = calibration
         self.models = models
         self.justifier = justifier
+        self.trust = trust or dict  # issuer_key -> "trusted" / "untrusted": the librarian's marks (rag/conflicts.py)
 
     def _threshold(self, name: str) -> float:
         configured = getattr(self.settings.policy, name)
@@ -146,6 +150,12 @@ class Answerer:
         timings["verify"] = time.perf_counter() - t
         if not kept:
             return self._refusal(context, REFUSAL_UNSUPPORTED, dropped=dropped)
+        t = time.perf_counter()  # the other current documents on the same point, and the librarian's issuer trust
+        resolved = resolve_conflicts(query, draft, kept, dropped, shown, self.reader, self.trust(), self.drafter,
+                                     lambda text: self._verify(text, shown))
+        draft, kept, dropped, timings["conflicts"] = resolved.draft, resolved.kept, resolved.dropped, time.perf_counter() - t
+        if not kept:
+            return self._refusal(context, REFUSAL_UNTRUSTED, dropped=dropped, closest=[shown[x.marker - 1] for x in resolved.excluded])
 
         t = time.perf_counter()
         stated = state_verdict(question, verdict_query or query, kept, shown, self.reader, self._threshold("min_verdict"),
@@ -183,8 +193,7 @@ class Answerer:
             verdict=verdict,
             answerability=round(answerability, 4),
             dropped_sentences=dropped,
-            warnings=version_warnings(ordered, cited) + ([conflict] if conflict else [])
-            + _source_disagreement(draft, shown, kept),
+            warnings=version_warnings(ordered, cited) + ([conflict] if conflict else []) + resolved.warnings,
             generator=self.drafter.name,
             signals=_rounded(g_features),
             focused_question=query if query != question else None,
@@ -347,16 +356,6 @@ class _Context:
         self.timings = timings
         self.started = started
         self.features = features
-
-
-def _source_disagreement(draft, shown: Sequence[SearchResult], kept: Sequence[SentenceRecord]) -> list[str]:
-    """The drafter found two current documents that contradict each other on the point asked: say so."""
-    found = draft.extra.get("disagreement")
-    if not found:
-        return []
-    names = [f"[{m}] {shown[m - 1].title} ({shown[m - 1].version or shown[m - 1].date or 'undated'})" for m in found["markers"]]
-    return [f"The loaded guidelines disagree on this point: {names[0]} and {names[1]} say different things. "
-            "Both are quoted; check which applies."]
 
 
 _QA_LABEL = re.compile(r"^\s*(?:q|a|question|answer)\s*[:.)-]", re.IGNORECASE)

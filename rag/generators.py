@@ -176,6 +176,7 @@ class ExtractiveDrafter:
             "selection_score": round(best[0], 4),
             "sentence_relevance": [round(c[4], 4) for c in chosen],
             "best_sentence_relevance": round(best[4], 4),
+            "candidate_relevance": {sentence: rel for _, _, _, sentence, rel in scored},  # read again by rag/conflicts.py
         }
         if disagreement is not None:
             extra["disagreement"] = {"markers": disagreement["markers"], "p_contradicted": disagreement["p"]}
