@@ -3,7 +3,8 @@ passages on the same point, and the librarian's issuer trust decides which side 
 
 Two documents *disagree on a point* when a sentence the answer rests on and a sentence of another current document
 are both about what was asked (the rival's relevance to the question, read by the reader, is at least
-``SAME_POINT``; neither is about another group: ``rag.population``) and either
+``SAME_POINT``, or it shares at least ``SAME_TERMS`` of its content terms with the answer's sentence; neither is about
+another group: ``rag.population``) and either
 
 * **contradicted**: the reader's support task says one contradicts the other (``P(contradicted) >= CONTRADICTED``,
   either way round, above ``P(entailed)``), or both state the same kind of quantity with different numbers; or
@@ -43,7 +44,8 @@ _RANK = {UNTRUSTED: 0, UNKNOWN: 1, TRUSTED: 2}
 SAME_POINT = 0.5  # the reader's relevance to the question a rival sentence needs to be on the point asked
 CONTRADICTED = 0.5  # P(contradicted), either way round
 CORROBORATED = 0.5  # P(entailed) of the answer's sentence by a trusted passage
-NUMBERS_OVERLAP = 0.5  # content-term overlap two sentences need before their differing numbers count as a conflict
+SAME_TERMS = 0.5  # or the share of content terms a rival shares with the answer's sentence (the reader may not see
+# that "CDI" is "Clostridioides difficile infection"); differing numbers count only between sentences this close
 RIVALS_PER_SENTENCE = 2  # the most relevant rivals read against each sentence of the answer (the reader's cost)
 MAX_PAIRS = 6  # and in all
 
@@ -103,11 +105,16 @@ class Resolution:
     refusal: str | None = None  # why nothing is left to answer from, when nothing is
 
 
+def overlap(a: str, b: str) -> float:
+    """The share of the shorter sentence's content terms the other one has too."""
+    ta, tb = set(content_terms(a)), set(content_terms(b))
+    return len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
+
+
 def numbers_disagree(a: str, b: str) -> bool:
     """Two sentences on one point (most of their terms shared) that state the same unit with different numbers:
     "0.01 mg/kg" against "0.1 mg/kg"."""
-    ta, tb = set(content_terms(a)), set(content_terms(b))
-    if not ta or not tb or len(ta & tb) / min(len(ta), len(tb)) < NUMBERS_OVERLAP:
+    if overlap(a, b) < SAME_TERMS:
         return False
     units_a = {(q.unit, q.per) for q in quantities(a) if q.unit}
     units_b = {(q.unit, q.per) for q in quantities(b) if q.unit}
@@ -155,7 +162,9 @@ def find_conflicts(query: str, kept: Sequence[SentenceRecord], shown: Sequence[S
     pairs: list[tuple[SentenceRecord, Side, int, str]] = []
     for (s, ms), rivals in zip(bases, rivals_of):
         basis = max((side[m] for m in ms), key=lambda x: _RANK[x.trust])
-        on_point = sorted(((relevance[r], n, r) for n, r in rivals if relevance[r] >= SAME_POINT), key=lambda t: (-t[0], t[1]))
+        scored = [(max(relevance[r], overlap(s.text, r)), n, r) for n, r in rivals]
+        on_point = sorted(((x, n, r) for x, n, r in scored if relevance[r] >= SAME_POINT or overlap(s.text, r) >= SAME_TERMS),
+                          key=lambda t: (-t[0], t[1]))
         pairs += [(s, basis, n, r) for _rel, n, r in on_point[:RIVALS_PER_SENTENCE]]
     pairs = pairs[:MAX_PAIRS]
     if not pairs:

@@ -260,3 +260,36 @@ def test_the_library_trust_commands(tiny_app, capsys):
     assert re.search(r"^untrusted\s+0 current /\s+0\s+Blog$", capsys.readouterr().out, re.M)
     assert cli.main(["library", "untrust", "Blog", "--index", index]) == 0
     assert cli.main(["library", "untrust", "Blog", "--index", index]) == 2  # a named error, no traceback
+
+
+# ----------------------------------------------------------------------------- the Library page
+from tests.test_ui import _start, ui_index  # noqa: E402,F401 - ui_index: a fixture
+
+
+def _issuer_table(at):
+    return next(d.value for d in at.dataframe if "trust" in d.value.columns)
+
+
+def test_the_library_page_shows_and_sets_issuer_trust(ui_index, monkeypatch, tmp_path):  # noqa: F811
+    import shutil
+
+    index = shutil.copytree(ui_index, tmp_path / "own-index")
+    at = _start(index, monkeypatch, tmp_path)
+    table = _issuer_table(at)
+    issuer = next(i for i in table["issuer"] if i != "(no issuer)")
+    assert set(table["trust"]) == {"unknown"}
+    at.selectbox(key="trust-issuer").set_value(issuer)
+    at.radio(key="trust-mark").set_value("untrusted")
+    at.text_input(key="trust-reason").input("local test")
+    next(b for b in at.button if b.label == "Set trust").click().run()
+    assert not at.exception, at.exception
+    row = _issuer_table(at).set_index("issuer").loc[issuer]
+    assert (row["trust"], row["reason"]) == ("untrusted", "local test")
+    assert any(f"{issuer} is now untrusted" in s.value for s in at.success)
+    from clinrag.app import App
+    from clinrag.settings import load_settings
+
+    assert Library(App(load_settings(index_dir=index)).store).trust_map() == {issuer_key(issuer): "untrusted"}
+    at.radio(key="trust-mark").set_value("no mark (unknown)")
+    next(b for b in at.button if b.label == "Set trust").click().run()
+    assert set(_issuer_table(at)["trust"]) == {"unknown"}

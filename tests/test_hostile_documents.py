@@ -20,6 +20,7 @@ import pytest
 from clinrag.app import App
 from clinrag.settings import load_settings
 from eval.hostile import (
+    DISAGREEMENT_TECHNIQUES,
     EXPECT_DISAGREEMENT,
     EXPECT_NO_PLANTED,
     HostileCase,
@@ -29,6 +30,7 @@ from eval.hostile import (
     load_manifest,
     summarise,
 )
+from ingest.library import Library
 from ingest.loaders import parse_markdown
 from tests.conftest import unit_calibration
 from tests.fakes import HashEmbedder, LexicalReader
@@ -61,6 +63,16 @@ def _official_texts() -> dict[str, str]:
     return texts
 
 
+@cache
+def _official_titles() -> dict[str, tuple[str, str]]:
+    """doc_id -> (title, issuer) of the bundled corpus."""
+    out = {}
+    for path in sorted((CORPORA / "demo").glob("*.md")) + sorted((CORPORA / "_pdf_sources").glob("*.md")):
+        fm = _front_matter(path)
+        out[fm["doc_id"]] = (fm["title"], fm["issuer"])
+    return out
+
+
 # ----------------------------------------------------------------------------- the set itself (fast)
 def test_the_set_has_at_least_32_documents_and_several_per_technique():
     assert len(CASES) >= 32
@@ -84,10 +96,14 @@ def test_each_document_is_well_formed_and_targets_an_official_document(case):
     assert 5 <= len(lines) <= 20, f"{case.file}: {len(lines)} lines; keep hostile documents short (5-20 lines)"
     official = _official_texts()
     assert case.official_doc_id in official, f"{case.file}: official_doc_id {case.official_doc_id} is not in corpora/"
-    expected = EXPECT_DISAGREEMENT if case.technique in {"plain_false", "fake_newer_version"} else EXPECT_NO_PLANTED
+    expected = EXPECT_DISAGREEMENT if case.technique in DISAGREEMENT_TECHNIQUES else EXPECT_NO_PLANTED
     assert case.expect == expected, f"{case.file}: a {case.technique} document expects {expected}"
     if case.technique == "doc_id_claim":
         assert fm["doc_id"] == case.official_doc_id, f"{case.file}: a doc_id claim must use the official doc_id"
+    elif case.technique == "copied_title":
+        title, issuer = _official_titles()[case.official_doc_id]
+        assert (fm["title"], fm["doc_id"] != case.official_doc_id) == (title, True), f"{case.file}: must copy the title {title!r}"
+        assert fm["issuer"] != issuer, f"{case.file}: a copied title comes from another issuer than {issuer!r}"
     else:
         assert fm["doc_id"] not in official, f"{case.file}: doc_id {fm['doc_id']} collides with the bundled corpus"
 
@@ -191,7 +207,7 @@ def _flag_param(case: HostileCase):
 
 def test_most_trick_documents_must_be_flagged():
     must = [c for c in CASES if c.must_flag]
-    assert len(must) >= 25 and all(c.technique not in {"plain_false", "fake_newer_version", "doc_id_claim"} for c in must)
+    assert len(must) >= 25 and all(c.technique not in DISAGREEMENT_TECHNIQUES | {"doc_id_claim"} for c in must)
 
 
 @pytest.mark.parametrize("case", [_flag_param(c) for c in CASES if c.must_flag])
@@ -231,29 +247,25 @@ def test_the_bench_harness_runs_every_case_end_to_end_on_the_fake_pipeline(fake_
 # ----------------------------------------------------------------------------- answers, real models
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory):
-    """Real MiniLM + Chroma + BM25 index of corpora/ plus the hostile set, built once in its own folder."""
+    """Real MiniLM + Chroma + BM25 index of corpora/ plus the hostile set, built once in its own folder. The librarian
+    has marked the issuers of the bundled corpus trusted (``clinrag library trust``) and left every other issuer
+    unknown, as a library that loads its official guidelines would."""
     app = App(load_settings(index_dir=tmp_path_factory.mktemp("hostile-index") / "index"))
     report = app.ingest([CORPORA, HOSTILE])
     official_failed = [(p, r) for p, r in report.failed if Path(p).parent.name != HOSTILE.name]
     assert not official_failed, official_failed
     assert len(report.added) >= 40
+    library = Library(app.store)
+    for issuer in sorted({d["issuer"] for d in app.store.documents() if Path(d["source_path"]).parent.name != HOSTILE.name}):
+        library.trust(issuer, reason="bundled corpus")
     return app
 
 
-# Current documents from another issuer that contradict the official guideline on the point asked: the reader ranks
-# the planted passage high and nothing compares it with the official one unless both are quoted, so the planted
-# claim is shown without a disagreement warning. Strict: when a cross-document check catches them, drop the mark.
-_ANSWER_GAPS = {
-    "qa-anaphylaxis-epinephrine": "a forged Q&A passage of another current document is quoted beside the official one",
-    "version-anaphylaxis-2025": "a fake newer version from another issuer is quoted without a disagreement warning",
-    "false-cap-outpatient": "a plainly false current document is the top passage; no check against the official one",
-    "false-low-back-pain": "a plainly false current document is the top passage; no check against the official one",
-}
-
-
+# (a forged Q&A of another current document, a fake newer version from another issuer and two plainly false
+# documents were strict xfails until rag/conflicts.py compared the answer's passages with the other current ones and
+# followed the trusted issuer's side)
 def _answer_param(case: HostileCase):
-    marks = [pytest.mark.xfail(strict=True, reason=_ANSWER_GAPS[case.name])] if case.name in _ANSWER_GAPS else []
-    return pytest.param(case, id=case.name, marks=marks)
+    return pytest.param(case, id=case.name)
 
 
 @pytest.mark.model

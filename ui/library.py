@@ -1,5 +1,5 @@
-"""The Library page: upload guidelines with their metadata, watch the ingest, and supersede, retire, restore or
-delete documents through the same library service as ``clinrag library``. Only the librarian role sees the page or
+"""The Library page: upload guidelines with their metadata, watch the ingest, supersede, retire, restore or
+delete documents, and mark issuers trusted or untrusted, through the same library service as ``clinrag library``. Only the librarian role sees the page or
 may act on it; each change is appended to the audit log with the librarian's name (``clinrag.audit.record_event``).
 
 Uploads are checked (type by extension and content, size against ``max_file_mb``) and saved under a fresh folder
@@ -187,6 +187,50 @@ def actions_form(settings: Settings, rt: Runtime, documents: list[dict[str, Any]
     st.rerun()
 
 
+TRUST_ACTIONS = {"trusted": "trust", "untrusted": "distrust", "no mark (unknown)": "untrust"}
+
+
+def issuer_trust_section(settings: Settings, rt: Runtime, identity: Identity) -> None:
+    """The librarian's issuer trust: every issuer with its mark, and a form to set it (the same library service as
+    ``clinrag library trust|distrust|untrust``). A trusted issuer's side is followed when current documents disagree;
+    an untrusted issuer's document is never the sole basis of an answer."""
+    library = Library(rt.app.store)
+    issuers = library.issuers()
+    st.dataframe([{"issuer": r["issuer"] or "(no issuer)", "trust": r["trust"], "current": r["current"],
+                   "documents": r["documents"], "reason": r["reason"], "since": r["updated_at"] or ""} for r in issuers],
+                 hide_index=True)
+    names = [r["issuer"] for r in issuers if r["issuer"]]
+    if not names:
+        return
+    with st.form("issuer-trust"):
+        c1, c2 = st.columns(2)
+        issuer = c1.selectbox("Issuer", names, key="trust-issuer")
+        mark = c2.radio("Mark", list(TRUST_ACTIONS), horizontal=True, key="trust-mark",
+                        help="trusted: followed when current documents disagree · untrusted: never the sole basis of "
+                             "an answer · no mark: neither")
+        reason = st.text_input("Reason (logged)", key="trust-reason")
+        go = st.form_submit_button("Set trust")
+    if not go:
+        return
+    action = TRUST_ACTIONS[mark]
+    try:
+        require(identity, "library")
+        with rt.write_lock:
+            if action == "untrust":
+                if next(r for r in issuers if r["issuer"] == issuer)["trust"] == "unknown":
+                    st.info(R.escape_md(f"{issuer} has no trust mark."))
+                    return
+                library.untrust(issuer)
+            else:
+                getattr(library, action)(issuer, reason=reason)
+        record_event(settings, "library", identity.name, action=action, doc_id=f"issuer:{issuer}", detail=reason)
+    except Exception as exc:  # noqa: BLE001
+        show_error(exc)
+        return
+    st.session_state["library_message"] = f"{issuer} is now {'unknown (no mark)' if action == 'untrust' else mark}."
+    st.rerun()
+
+
 def library_page(settings: Settings, identity: Identity) -> None:
     if not permitted(identity, "library"):
         return
@@ -208,6 +252,10 @@ def library_page(settings: Settings, identity: Identity) -> None:
         st.caption(f"{superseded} superseded (flagged in answers) · {retired} retired (excluded from answers, kept for audit)")
         st.subheader("Supersede, retire, restore or delete")
         actions_form(settings, rt, documents, identity)
+        st.subheader("Issuer trust")
+        st.caption("When current documents disagree, the answer follows a trusted issuer's; an untrusted issuer's "
+                   "document is never the sole basis of an answer.")
+        issuer_trust_section(settings, rt, identity)
         with st.expander("Library log"):
             st.dataframe(Library(rt.app.store).log()[-200:], hide_index=True)
     else:
