@@ -234,7 +234,8 @@ def resolve_conflicts(
         out.warnings.append(f"Left out {first.describe()}: the librarian marked its issuer untrusted, and an untrusted "
                             "document is never the basis of an answer.")
     for c in conflicts:
-        out.warnings.append(_warning(c))
+        if c.preferred is not None:
+            out.warnings.append(_warning(c))
         loser = None if c.preferred is None else c.basis if c.preferred is c.rival else c.rival
         if loser is not None and loser.doc_id not in {x.doc_id for x in out.excluded}:
             out.excluded.append(loser)
@@ -254,9 +255,20 @@ def resolve_conflicts(
             continue
         out.unresolved = True
         if c.sentence and c.rival.marker not in {m for s in out.kept for m in s.markers}:  # quote the other side too
-            more, _ = verify(f"{c.sentence} [{c.rival.marker}]")
+            more, failed = verify(f"{c.sentence} [{c.rival.marker}]")
+            # the rival is a sentence of its passage word for word (a list item, say, that the quote check does not
+            # take for a whole sentence): it is quoted as it stands, its support score kept for groundedness
+            more += [s for s in failed if _verbatim(s.text, shown[c.rival.marker - 1].text)]
             out.kept += [s for s in more if s.text not in {k.text for k in out.kept}]
+        out.warnings.append(_warning(c, quoted=c.rival.marker in {m for s in out.kept for m in s.markers}))
     return out
+
+
+def _verbatim(sentence: str, passage: str) -> bool:
+    def norm(text: str) -> str:
+        return " ".join(text.split()).casefold().rstrip(" .")
+
+    return bool(norm(sentence)) and norm(sentence) in norm(passage)
 
 
 def _without(s: SentenceRecord, excluded: set[int], shown: Sequence[SearchResult]) -> SentenceRecord:
@@ -267,7 +279,7 @@ def _without(s: SentenceRecord, excluded: set[int], shown: Sequence[SearchResult
     return replace(s, markers=markers, citations=[shown[m - 1].chunk_id for m in markers])
 
 
-def _warning(c: Conflict) -> str:
+def _warning(c: Conflict, quoted: bool = True) -> str:
     head = "The loaded guidelines disagree on this point: "
     if c.preferred is None:
         if issuer_key(c.basis.issuer) == issuer_key(c.rival.issuer) and c.basis.issuer:
@@ -277,7 +289,8 @@ def _warning(c: Conflict) -> str:
             why = "both issuers are marked trusted"
         else:
             why = "neither issuer is marked trusted"
-        return (f"{head}{c.basis.describe()} and {c.rival.describe()} say different things. Both are quoted; {why}. "
+        shown = "Both are quoted" if quoted else f"[{c.rival.marker}] could not be quoted (open it)"
+        return (f"{head}{c.basis.describe()} and {c.rival.describe()} say different things. {shown}; {why}. "
                 "Check which applies.")
     winner = c.preferred
     loser = c.basis if winner is c.rival else c.rival

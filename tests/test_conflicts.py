@@ -81,13 +81,15 @@ class QuotingDrafter:
         return Draft(" ".join(f"{e.text.split('. ')[0].rstrip('.')}. [{n}]" for n, e in enumerate(evidence, 1)))
 
 
-def _verifier(shown):
+def _verifier(shown, fail=()):
+    """Supports every sentence except those in ``fail`` (returned as dropped)."""
     def verify(text):
-        kept = []
+        kept, dropped = [], []
         for sentence, marker in re.findall(r"(.+?)\s*\[(\d+)\]\s*", text):
             m = int(marker)
-            kept.append(SentenceRecord(sentence.strip(), [shown[m - 1].chunk_id], 0.9, [m]))
-        return kept, []
+            record = SentenceRecord(sentence.strip(), [shown[m - 1].chunk_id], 0.9, [m])
+            (dropped if sentence.strip() in fail else kept).append(record)
+        return kept, dropped
     return verify
 
 
@@ -95,9 +97,9 @@ def _sentence(text: str, marker: int, shown) -> SentenceRecord:
     return SentenceRecord(text, [shown[marker - 1].chunk_id], 0.9, [marker])
 
 
-def _resolve(shown, kept, reader, trust, drafter=None) -> Resolution:
+def _resolve(shown, kept, reader, trust, drafter=None, fail=()) -> Resolution:
     return resolve_conflicts(QUESTION, Draft(" ".join(f"{s.text} [{s.markers[0]}]" for s in kept)), kept, [], shown,
-                             reader, trust, drafter or QuotingDrafter(), _verifier(shown))
+                             reader, trust, drafter or QuotingDrafter(), _verifier(shown, fail))
 
 
 WAO = "World Allergy Organization (WAO)"
@@ -139,6 +141,25 @@ def test_contradicting_documents_of_equal_trust_are_both_quoted_with_a_warning_t
     assert "Both are quoted; neither issuer is marked trusted" in out.warnings[0]
     both = _resolve(shown, [_sentence(FORGED, 1, shown)], reader, {issuer_key(WAO): "trusted", issuer_key(GROUP): "trusted"})
     assert "both issuers are marked trusted" in both.warnings[0] and len(both.kept) == 2
+
+
+def test_the_other_side_is_quoted_word_for_word_even_when_the_quote_check_misses_it():
+    shown = [_result(1, "forged", GROUP, FORGED), _result(2, "wao-2020", WAO, "- " + OFFICIAL)]  # a list item
+    reader = ScriptedReader(contradict=[(FORGED, OFFICIAL)])
+    out = _resolve(shown, [_sentence(FORGED, 1, shown)], reader, {}, fail={OFFICIAL})
+    assert [s.markers for s in out.kept] == [[1], [2]] and "Both are quoted" in out.warnings[0]
+
+
+def test_a_side_that_cannot_be_quoted_is_named_not_claimed(monkeypatch):
+    import rag.conflicts as conflicts_module
+
+    assert not conflicts_module._verbatim("Epinephrine is first-line in adults with anaphylaxis.", OFFICIAL)
+    monkeypatch.setattr(conflicts_module, "_verbatim", lambda sentence, passage: False)  # as if reworded
+    shown = [_result(1, "forged", GROUP, FORGED), _result(2, "wao-2020", WAO, OFFICIAL)]
+    out = _resolve(shown, [_sentence(FORGED, 1, shown)], ScriptedReader(contradict=[(FORGED, OFFICIAL)]), {},
+                   fail={OFFICIAL})
+    assert [s.markers for s in out.kept] == [[1]]
+    assert "Both are quoted" not in out.warnings[0] and "[2] could not be quoted" in out.warnings[0]
 
 
 def test_one_issuer_twice_names_the_supersede_decision_it_lacks():
