@@ -7,9 +7,10 @@ are both about what was asked (the rival's relevance to the question, read by th
 another group: ``rag.population``) and either
 
 * **contradicted**: the reader's support task says one contradicts the other (``P(contradicted) >= CONTRADICTED``,
-  either way round, above ``P(entailed)``), or both state the same kind of quantity with different numbers; or
-* **uncorroborated**: the answer's sentence comes from a document whose issuer is *not* marked trusted, a document of
-  a trusted issuer speaks on the same point, and no trusted passage shown states the sentence (``P(entailed)`` below
+  either way round, above ``P(entailed)``), or both state the same dose or measurement unit with different numbers; or
+* **uncorroborated**: the answer's sentence comes from a document whose issuer is *not* marked trusted, is itself on
+  the point (relevant to the question, or sharing most terms with the rival), a document of a trusted issuer speaks
+  on the same point, and no trusted passage shown states the sentence (``P(entailed)`` below
   ``CORROBORATED`` against each). A document nobody vouches for does not outvote one the librarian trusts.
 
 What happens then (``resolve_conflicts``) depends on trust (``trusted`` > unknown > ``untrusted``):
@@ -42,7 +43,8 @@ from rag.reader import passage_input
 TRUSTED, UNKNOWN, UNTRUSTED = "trusted", "unknown", "untrusted"
 _RANK = {UNTRUSTED: 0, UNKNOWN: 1, TRUSTED: 2}
 SAME_POINT = 0.5  # the reader's relevance to the question a rival sentence needs to be on the point asked
-CONTRADICTED = 0.5  # P(contradicted), either way round
+CONTRADICTED = 0.75  # P(contradicted), either way round (across documents the reader says 0.5-0.65 of sentences on
+# neighbouring points: an SGLT2 inhibitor in heart failure against one in kidney disease)
 CORROBORATED = 0.5  # P(entailed) of the answer's sentence by a trusted passage
 SAME_TERMS = 0.5  # or the share of content terms a rival shares with the answer's sentence (the reader may not see
 # that "CDI" is "Clostridioides difficile infection"); differing numbers count only between sentences this close
@@ -111,13 +113,19 @@ def overlap(a: str, b: str) -> float:
     return len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
 
 
+# ages, durations and counts differ between sentences on neighbouring points ("aged 40 to 75 years" beside "a 10-year
+# risk"); only doses, concentrations and measurements count
+_COUNTING_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "time", "dose", "tablet",
+                             "capsule", "puff", "drop", "%"})
+
+
 def numbers_disagree(a: str, b: str) -> bool:
     """Two sentences on one point (most of their terms shared) that state the same unit with different numbers:
     "0.01 mg/kg" against "0.1 mg/kg"."""
     if overlap(a, b) < SAME_TERMS:
         return False
-    units_a = {(q.unit, q.per) for q in quantities(a) if q.unit}
-    units_b = {(q.unit, q.per) for q in quantities(b) if q.unit}
+    units_a = {(q.unit, q.per) for q in quantities(a) if q.unit and q.unit not in _COUNTING_UNITS}
+    units_b = {(q.unit, q.per) for q in quantities(b) if q.unit and q.unit not in _COUNTING_UNITS}
     return bool(units_a & units_b) and bool(missing_numbers(a, b)) and bool(missing_numbers(b, a))
 
 
@@ -155,6 +163,7 @@ def find_conflicts(query: str, kept: Sequence[SentenceRecord], shown: Sequence[S
     texts = list(dict.fromkeys(r for rivals in rivals_of for _n, r in rivals))
     if not texts:
         return found
+    texts += [s.text for s, _ms in bases if s.text not in texts]
     relevance = {t: float(p) for t, p in (known_relevance or {}).items() if t in texts}  # the drafter read them already
     unread = [t for t in texts if t not in relevance]
     if unread:
@@ -195,6 +204,8 @@ def find_conflicts(query: str, kept: Sequence[SentenceRecord], shown: Sequence[S
         p_contra = max(float(forward[1]), float(backward[1]))
         p_entail = max(float(forward[0]), float(backward[0]))
         conflict = None
+        if relevance[s.text] < SAME_POINT and overlap(s.text, r) < SAME_TERMS:
+            continue  # the answer's sentence is not itself on the point the rival speaks to
         if p_contra >= CONTRADICTED and p_contra > p_entail:
             conflict = Conflict(basis, rival, r, "contradicted", round(p_contra, 4))
         elif numbers_disagree(s.text, r):
@@ -246,6 +257,9 @@ def resolve_conflicts(
         out.draft, again_kept, again_dropped = redraft_without(drafter, query, shown, excluded, verify)
         out.kept = [s for s in again_kept if not any(m in excluded for m in s.markers)]
         out.dropped += again_dropped
+    for c in conflicts:  # the side followed speaks on the point in the answer, in its own words
+        if c.preferred is c.rival and c.rival.doc_id not in _cited_docs(out.kept, side):
+            out.kept += _quote(c.sentence, c.rival.marker, out.kept, shown, verify)
     if not out.kept:
         names = "; ".join(x.describe() for x in out.excluded)
         out.refusal = f"only documents the answer may not rest on alone state an answer: {names}"
@@ -254,14 +268,26 @@ def resolve_conflicts(
         if c.preferred is not None:
             continue
         out.unresolved = True
-        if c.sentence and c.rival.marker not in {m for s in out.kept for m in s.markers}:  # quote the other side too
-            more, failed = verify(f"{c.sentence} [{c.rival.marker}]")
-            # the rival is a sentence of its passage word for word (a list item, say, that the quote check does not
-            # take for a whole sentence): it is quoted as it stands, its support score kept for groundedness
-            more += [s for s in failed if _verbatim(s.text, shown[c.rival.marker - 1].text)]
-            out.kept += [s for s in more if s.text not in {k.text for k in out.kept}]
+        if c.rival.marker not in {m for s in out.kept for m in s.markers}:  # quote the other side too
+            out.kept += _quote(c.sentence, c.rival.marker, out.kept, shown, verify)
         out.warnings.append(_warning(c, quoted=c.rival.marker in {m for s in out.kept for m in s.markers}))
     return out
+
+
+def _cited_docs(kept: Sequence[SentenceRecord], side: Mapping[int, Side]) -> set[str]:
+    return {side[m].doc_id for s in kept for m in s.markers if m in side}
+
+
+def _quote(sentence: str, marker: int, kept: Sequence[SentenceRecord], shown: Sequence[SearchResult],
+           verify: Callable[[str], tuple[list[SentenceRecord], list[SentenceRecord]]]) -> list[SentenceRecord]:
+    """``sentence`` of passage ``marker``, verified, to add to ``kept`` (nothing when it is there or fails). A sentence
+    of its passage word for word (a list item, say, that the quote check does not take for a whole sentence) is
+    quoted as it stands, its support score kept for groundedness."""
+    if not sentence:
+        return []
+    more, failed = verify(f"{sentence} [{marker}]")
+    more += [s for s in failed if _verbatim(s.text, shown[marker - 1].text)]
+    return [s for s in more if s.text not in {k.text for k in kept}]
 
 
 def _verbatim(sentence: str, passage: str) -> bool:

@@ -125,6 +125,17 @@ def test_an_unknown_issuer_the_trusted_issuer_does_not_corroborate_is_left_out_a
     assert any(s.text == FORGED for s in out.dropped)
 
 
+def test_the_trusted_side_is_quoted_on_the_point_when_the_answer_kept_other_sentences_only():
+    aside = "Anaphylaxis can recur hours after the first reaction."
+    shown = _anaphylaxis() + [_result(3, "notes", "Ward Notes", aside)]
+    reader = ScriptedReader(relevance={aside: 0.2})
+    drafter = QuotingDrafter()
+    out = _resolve(shown, [_sentence(FORGED, 1, shown), _sentence(aside, 3, shown)], reader, {issuer_key(WAO): "trusted"},
+                   drafter)
+    # the forged sentence is left out, the unrelated one stays, and the trusted side's sentence on the point is added
+    assert [(s.markers, s.text) for s in out.kept] == [([3], aside), ([2], OFFICIAL)] and not drafter.shown
+
+
 def test_a_sentence_a_trusted_passage_states_is_corroborated_and_kept():
     shown = _anaphylaxis()
     kept = [_sentence(FORGED, 1, shown)]
@@ -207,7 +218,7 @@ def test_other_groups_superseded_documents_and_off_point_sentences_are_not_confl
     reader = ScriptedReader(relevance={shown[3].text: 0.1})
     found = find_conflicts(QUESTION, [_sentence(OFFICIAL, 2, shown)], shown, reader, {issuer_key(GROUP): "trusted"})
     assert found == []  # the sentence about children is about another group; 'old' is superseded; 'off' is off the point
-    assert reader.calls == [("relevance", 1)]  # only the off-point sentence was read (children and the superseded one never)
+    assert reader.calls == [("relevance", 2)]  # the off-point sentence and the answer's own (children, superseded: never)
 
 
 def test_the_drafters_relevance_and_its_own_disagreement_are_reused():
@@ -225,6 +236,11 @@ def test_numbers_disagree_only_on_one_point_with_one_unit():
     assert not numbers_disagree("The intramuscular epinephrine dose is 0.01 mg/kg.", "The intramuscular epinephrine dose is 0.01 mg/kg.")
     assert not numbers_disagree("The maximum single dose is 0.5 mg.", "The intramuscular epinephrine dose is 0.01 mg/kg.")
     assert not numbers_disagree("Give 5 mg of drug X for migraine.", "Observe for 6 hours after a severe reaction to a sting.")
+    # ages and durations differ between sentences on neighbouring points; only doses and measurements count
+    assert not numbers_disagree("The recommendation covers adults aged 40 to 75 years with a 10-year risk of 10%.",
+                                "The update keeps the same age range of 50 to 75 years and a 10-year risk of 7.5%.")
+    assert numbers_disagree("The blood pressure target is below 130/80 mm Hg for adults with kidney disease.",
+                            "The blood pressure target is below 140/90 mm Hg for adults with kidney disease.")
 
 
 def test_remap_markers_renumbers_a_draft_written_over_a_subset():
