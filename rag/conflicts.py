@@ -3,8 +3,9 @@ passages on the same point, and the librarian's issuer trust decides which side 
 
 Two documents *disagree on a point* when a sentence the answer rests on and a sentence of another current document
 are both about what was asked (the rival's relevance to the question, read by the reader, is at least
-``SAME_POINT``, or it shares at least ``SAME_TERMS`` of its content terms with the answer's sentence; neither is about
-another group: ``rag.population``) and either
+``SAME_POINT``, or it shares at least ``SAME_TERMS`` of its content terms with the answer's sentence), the rival
+speaks of the question's topic (``rag.verdict.topic_overlap``, with its title and section: the same intervention),
+neither is about another group (``rag.population``), and either
 
 * **contradicted**: the reader's support task says one contradicts the other (``P(contradicted) >= CONTRADICTED``,
   either way round, above ``P(entailed)``), or both state the same dose or measurement unit with different numbers; or
@@ -39,6 +40,7 @@ from clinrag.text import content_terms, issuer_key
 from rag.generators import candidate_sentences
 from rag.population import read_population, population_fit
 from rag.reader import passage_input
+from rag.verdict import MIN_TOPIC_OVERLAP, topic_overlap
 
 TRUSTED, UNKNOWN, UNTRUSTED = "trusted", "unknown", "untrusted"
 _RANK = {UNTRUSTED: 0, UNKNOWN: 1, TRUSTED: 2}
@@ -172,7 +174,9 @@ def find_conflicts(query: str, kept: Sequence[SentenceRecord], shown: Sequence[S
     for (s, ms), rivals in zip(bases, rivals_of):
         basis = max((side[m] for m in ms), key=lambda x: _RANK[x.trust])
         scored = [(max(relevance[r], overlap(s.text, r)), n, r) for n, r in rivals]
-        on_point = sorted(((x, n, r) for x, n, r in scored if relevance[r] >= SAME_POINT or overlap(s.text, r) >= SAME_TERMS),
+        on_point = sorted(((x, n, r) for x, n, r in scored
+                           if (relevance[r] >= SAME_POINT or overlap(s.text, r) >= SAME_TERMS)
+                           and topic_overlap(query, r, f"{shown[n - 1].title} {shown[n - 1].section}") >= MIN_TOPIC_OVERLAP),
                           key=lambda t: (-t[0], t[1]))
         pairs += [(s, basis, n, r) for _rel, n, r in on_point[:RIVALS_PER_SENTENCE]]
     pairs = pairs[:MAX_PAIRS]

@@ -97,8 +97,8 @@ def _sentence(text: str, marker: int, shown) -> SentenceRecord:
     return SentenceRecord(text, [shown[marker - 1].chunk_id], 0.9, [marker])
 
 
-def _resolve(shown, kept, reader, trust, drafter=None, fail=()) -> Resolution:
-    return resolve_conflicts(QUESTION, Draft(" ".join(f"{s.text} [{s.markers[0]}]" for s in kept)), kept, [], shown,
+def _resolve(shown, kept, reader, trust, drafter=None, fail=(), question=QUESTION) -> Resolution:
+    return resolve_conflicts(question, Draft(" ".join(f"{s.text} [{s.markers[0]}]" for s in kept)), kept, [], shown,
                              reader, trust, drafter or QuotingDrafter(), _verifier(shown, fail))
 
 
@@ -176,7 +176,9 @@ def test_a_side_that_cannot_be_quoted_is_named_not_claimed(monkeypatch):
 def test_one_issuer_twice_names_the_supersede_decision_it_lacks():
     shown = [_result(1, "wao-2025", WAO, "The intramuscular epinephrine dose is 0.1 mg/kg.", version="2025"),
              _result(2, "wao-2020", WAO, "The intramuscular epinephrine dose is 0.01 mg/kg.")]
-    out = _resolve(shown, [_sentence(shown[0].text, 1, shown)], ScriptedReader(), {issuer_key(WAO): "trusted"})
+    dose = "What is the intramuscular epinephrine dose for anaphylaxis?"
+    out = _resolve(shown, [_sentence(shown[0].text, 1, shown)], ScriptedReader(), {issuer_key(WAO): "trusted"},
+                   question=dose)
     assert out.unresolved and [c.kind for c in out.conflicts] == ["contradicted"]  # the numbers differ
     assert "both come from World Allergy Organization (WAO)" in out.warnings[0] and "clinrag library supersede" in out.warnings[0]
 
@@ -208,6 +210,16 @@ def test_a_sentence_citing_a_trusted_and_an_untrusted_passage_keeps_only_the_tru
     both = SentenceRecord(OFFICIAL, [shown[0].chunk_id, shown[1].chunk_id], 0.9, [1, 2])
     out = _resolve(shown, [both], ScriptedReader(entail=[(OFFICIAL, OFFICIAL)]), {issuer_key(GROUP): "untrusted"})
     assert [(s.markers, s.citations) for s in out.kept] == [([2], [shown[1].chunk_id])]
+
+
+def test_a_rival_on_another_intervention_is_not_a_conflict():
+    shown = [_result(1, "cervical-cancer", GROUP, "The USPSTF recommends cervical cancer screening every 3 years with cytology."),
+             _result(2, "breast-cancer", WAO, "The USPSTF recommends biennial screening mammography for women aged 40 to 74.")]
+    reader = ScriptedReader(contradict=[(shown[0].text, shown[1].text)])
+    kept = [_sentence(shown[0].text, 1, shown)]
+    question = "How often is cervical cancer screening with cytology recommended?"
+    assert find_conflicts(question, kept, shown, reader, {issuer_key(WAO): "trusted"}) == []
+    assert len(find_conflicts("What cancer screening is recommended?", kept, shown, reader, {})) == 1  # both on it
 
 
 def test_other_groups_superseded_documents_and_off_point_sentences_are_not_conflicts():
