@@ -184,7 +184,7 @@ def build_judge(settings: Settings) -> Judge | None:
     model = settings.generation.judge_model
     if model == "none":
         return None
-    from rag.generators import LlamaJudge
+    from rag.backends.llama import LlamaJudge
 
     return LlamaJudge(model, settings.generation, settings.model_cache_dir)
 
@@ -197,13 +197,16 @@ def build_verifier(reader: Reader, calibration: CalibrationSet, judge: Judge | N
 
 def build_drafter(name: str, settings: Settings, reader: Reader) -> Drafter:
     """The drafter of one generator name: extractive (the reader picks sentences), local (llama.cpp) or api."""
-    from rag import generators
+    from rag.backends.llama import LlamaGenerator
+    from rag.backends.openai_http import OpenAICompatibleGenerator
+    from rag.drafting.extractive import ExtractiveDrafter
+    from rag.drafting.llm import LLMDrafter
 
     g = settings.generation
     if name == "extractive":
-        return generators.ExtractiveDrafter(reader, g, population_weight=settings.reader.population_weight)
+        return ExtractiveDrafter(reader, g, population_weight=settings.reader.population_weight)
     if name == "local":
-        return generators.LLMDrafter(generators.LlamaGenerator(g.local_model, g, settings.model_cache_dir), g)
+        return LLMDrafter(LlamaGenerator(g.local_model, g, settings.model_cache_dir), g)
     if name == "api":
-        return generators.LLMDrafter(generators.OpenAICompatibleGenerator(g, api_key=settings.api_key.get_secret_value()), g)
+        return LLMDrafter(OpenAICompatibleGenerator(g, api_key=settings.api_key.get_secret_value()), g)
     raise ConfigError(f"unknown generator {name!r}; choose one of {', '.join(GENERATORS)} (settings generation.generator)")

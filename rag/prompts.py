@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 CANNOT_ANSWER = "INSUFFICIENT_EVIDENCE"
 
 ANSWER_SYSTEM = (
@@ -44,3 +46,9 @@ def validate_prompts() -> None:
         missing = [f for f in fields if f not in template]
         if missing:
             raise ValueError(f"prompt {name} lacks placeholders {missing}")
+
+
+def defuse(text: str) -> str:
+    """Evidence cannot close its own fence or forge a chat-template turn (used by every prompt that quotes it)."""
+    text = re.sub(r"</?\s*passage[^>]*>", "[passage tag removed]", text, flags=re.I)
+    return re.sub(r"<\|[^|>]{1,40}\|>", "[token removed]", text)

@@ -1,0 +1,161 @@
+"""The extractive drafter: the reader picks the evidence sentences that answer the question and they are quoted,
+each with its citation. No LLM; deterministic."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Sequence
+
+from clinrag.protocols import Reader
+from clinrag.records import Draft, SearchResult
+from clinrag.settings import GenerationSettings
+from clinrag.text import content_terms, split_sentences
+from rag.population import Population, population_fit, read_population
+from rag.question_kind import asks_for_quantity, asks_for_recommendation
+from rag.recommendation import parse_recommendation
+from rag.rerank import logit
+
+# a recommendation sentence is preferred (logit scale) when the question asks what is recommended or its grade
+RECOMMENDATION_BONUS = 1.0
+QUANTITY_BONUS = 1.0  # a sentence that states a number, for a question that asks for one
+_UNIT_AFTER = re.compile(r"\bhow (?:many|much)\s+(?:\w+\s+)?([a-z]+)", re.I)
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+                     r"half|once|twice|daily|weekly|monthly|annual(?:ly)?|yearly)\b", re.I)
+
+
+def quantity_term(question: str, sentence: str) -> float:
+    """``QUANTITY_BONUS`` for a sentence that states a number when the question asks for one, half as much again
+    when it names the unit asked about ("how many days" -> "days"); 0 otherwise."""
+    if not asks_for_quantity(question) or not _NUMBER.search(sentence):
+        return 0.0
+    unit = _UNIT_AFTER.search(question)
+    stem = unit.group(1).lower().rstrip("s")[:5] if unit else ""
+    return QUANTITY_BONUS * (1.5 if stem and re.search(rf"\b{re.escape(stem)}", sentence, re.I) else 1.0)
+
+
+class ExtractiveDrafter:
+    """Quotes the evidence sentences the reader says answer the question, each with its citation. Deterministic.
+
+    Every candidate sentence of the shown evidence is read with the question (sentence-level relevance); the
+    passage's own relevance is a prior. The best sentence is taken, and others that the reader also finds
+    relevant and that score within ``margin`` of it (logit scale), up to ``extractive_max_sentences``.
+    """
+
+    name = "extractive"
+
+    def __init__(self, reader: Reader, settings: GenerationSettings, margin: float = 2.5, population_weight: float = 1.5) -> None:
+        self.reader = reader
+        self.settings = settings
+        self.margin = margin
+        self.population_weight = population_weight
+
+    def draft(self, question: str, evidence: Sequence[SearchResult], on_token: Callable[[str], None] | None = None) -> Draft:
+        evidence = list(evidence[: self.settings.evidence_chunks])
+        candidates = candidate_sentences(evidence)
+        if not candidates:
+            return Draft("", cannot_answer=True, model=self.name)
+        relevance = [float(p) for p in self.reader.relevance(question, [s for _, _, s in candidates])]
+        asked = read_population(question, question=True)
+        wants_recommendation = asks_for_recommendation(question)
+        scored = []
+        for (n, pos, sentence), rel, meta in zip(candidates, relevance, _meta_flags(candidates, evidence)):
+            prior = evidence[n - 1].reader_score
+            score = logit(rel) + 0.5 * (logit(prior) if prior is not None else 0.0) - (1.0 if meta else 0.0)
+            score += self._population_term(asked, sentence) + quantity_term(question, sentence)
+            if wants_recommendation and parse_recommendation(sentence) is not None:
+                score += RECOMMENDATION_BONUS
+            scored.append((score, n, pos, sentence, rel))
+        scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+        best = scored[0]
+        chosen = [best]
+        disagreement = self._disagreement(best, scored, evidence)
+        if disagreement is not None:
+            chosen.append(disagreement["other"])
+        for item in scored[1:]:
+            if len(chosen) >= self.settings.extractive_max_sentences:
+                break
+            if item in chosen:
+                continue
+            if item[4] >= 0.5 and item[0] >= best[0] - self.margin and not any(_similar(item[3], c[3]) for c in chosen):
+                chosen.append(item)
+        chosen.sort(key=lambda t: (t[1], t[2]))
+        text = " ".join(f"{_as_sentence(s)} [{n}]" for _, n, _, s, _ in chosen)
+        extra = {
+            "selection_score": round(best[0], 4),
+            "sentence_relevance": [round(c[4], 4) for c in chosen],
+            "best_sentence_relevance": round(best[4], 4),
+            "candidate_relevance": {sentence: rel for _, _, _, sentence, rel in scored},  # read again by rag/conflicts.py
+        }
+        if disagreement is not None:
+            extra["disagreement"] = {"markers": disagreement["markers"], "p_contradicted": disagreement["p"]}
+        return Draft(text, model=self.name, extra=extra)
+
+    def _population_term(self, asked: Population, sentence: str) -> float:
+        """The population fit as a score: a sentence about another group (another age band, sex, pregnancy status or
+        smoking history than the question's) loses twice the weight; one that names the question's group gains."""
+        if asked.empty:
+            return 0.0
+        fit = population_fit(asked, read_population(sentence))
+        return -2.0 * self.population_weight if fit <= -1.0 else self.population_weight * fit * 0.5
+
+    def _disagreement(self, best, scored, evidence: Sequence[SearchResult]):
+        """The best relevant sentence of another current document that contradicts the best sentence (either way
+        round), or None. Documents of one issuer and version count as one source."""
+        def source(n: int) -> tuple[str, str]:
+            return evidence[n - 1].doc_id, evidence[n - 1].status
+
+        rivals = [item for item in scored[1:8] if item[4] >= 0.5 and source(item[1])[0] != source(best[1])[0]
+                  and evidence[item[1] - 1].status != "superseded"][:2]
+        if not rivals:
+            return None
+        claims = [r[3] for r in rivals] + [best[3]] * len(rivals)
+        premises = [best[3]] * len(rivals) + [r[3] for r in rivals]
+        probabilities = self.reader.support_pairs(claims, premises)
+        for i, rival in enumerate(rivals):
+            p = max(float(probabilities[i][1]), float(probabilities[i + len(rivals)][1]))
+            if p >= 0.5:
+                return {"other": rival, "markers": [best[1], rival[1]], "p": round(p, 4)}
+        return None
+
+
+_META_SECTION = re.compile(r"\b(scope|introduction|purpose|about|background|overview|what changed|changes since)\b", re.I)
+_META_SENTENCE = re.compile(r"^(this|the present) (summary|document|guideline|statement|update)\b", re.I)
+
+
+def _heading(result: SearchResult) -> str:
+    return result.section.split(" > ")[-1] if result.section else result.title
+
+
+def _meta_flags(candidates: list[tuple[int, int, str]], evidence: Sequence[SearchResult]) -> list[bool]:
+    """Sentences that describe the document (its scope, what changed) rather than state a recommendation."""
+    flags = []
+    for n, _, sentence in candidates:
+        section = evidence[n - 1].section.split(" > ")[-1] if evidence[n - 1].section else ""
+        flags.append(bool(_META_SECTION.search(section) or _META_SENTENCE.match(sentence)))
+    return flags
+
+
+def candidate_sentences(evidence: Sequence[SearchResult]) -> list[tuple[int, int, str]]:
+    """(evidence number, position, sentence) for every answer-worthy sentence of the evidence."""
+    out = []
+    for n, result in enumerate(evidence, start=1):
+        heading = result.section.split(" > ")[-1].strip() if result.section else ""
+        for pos, (s, e) in enumerate(split_sentences(result.text)):
+            sentence = result.text[s:e].strip()
+            if heading and sentence.startswith(heading) and len(sentence) > len(heading) + 20:
+                sentence = sentence[len(heading) :].strip()  # a PDF heading line runs into the first sentence
+            sentence = re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", sentence)
+            if sentence.startswith("#") or sentence.endswith("?") or len(sentence) < 25 or len(content_terms(sentence)) < 3:
+                continue  # headings, questions (a question is not an answer) and fragments
+            out.append((n, pos, " ".join(sentence.split())))
+    return out
+
+
+def _as_sentence(sentence: str) -> str:
+    sentence = sentence.rstrip()
+    return sentence if sentence.endswith((".", "!", "?", ":")) else sentence + "."
+
+
+def _similar(a: str, b: str) -> bool:
+    ta, tb = set(content_terms(a)), set(content_terms(b))
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.8

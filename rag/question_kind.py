@@ -1,0 +1,86 @@
+"""What kind of answer a question asks for: yes or no, a quantity (a dose, an interval, a level), or what a
+guideline recommends. Pure functions of the question's text, read by the drafters and the verdict."""
+
+from __future__ import annotations
+
+import re
+
+_AUX = (
+    r"(?:is|are|am|does|do|did|should|can|could|may|might|must|will|would|has|have|had|was|were|shall|"
+    r"isn't|aren't|doesn't|don't|shouldn't|can't|won't|wouldn't)"
+)
+_YESNO_CLAUSE = re.compile(rf"^{_AUX}\b", re.I)
+_WH_START = re.compile(r"^(?:what|which|when|where|why|who|whom|whose|how)\b", re.I)
+
+
+_AUX_WORDS = ("should", "could", "would", "does", "have", "were", "shall", "might", "must")
+
+
+def _fix_auxiliary_typos(question: str) -> str:
+    """'Shoud I test ...' -> 'should I test ...': a first word one edit away from a long auxiliary verb."""
+    match = re.match(r"([A-Za-z]{4,7})\b", question)
+    if not match or match.group(1).lower() in _AUX_WORDS:
+        return question
+    word = match.group(1).lower()
+    if word.startswith(("wh", "th")) or word in {"dose", "doses", "hove", "hive", "wore", "mist", "most", "must", "shale", "world", "would"}:
+        return question
+    for aux in _AUX_WORDS:
+        if abs(len(aux) - len(word)) <= 1 and _edit_distance(word, aux) == 1:
+            return aux + question[match.end():]
+    return question
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def is_yes_no_question(question: str) -> bool:
+    """Whether the question asks for yes or no: its asking sentence (the last one ending in '?', else the last),
+    or a clause of it after a comma, colon or semicolon, starts with an auxiliary verb ("My dad is 70, does he
+    still need ...?"); a question opening with a wh-word is not one ("How often should ...?")."""
+    question = _fix_auxiliary_typos(question.strip())
+    if re.search(r"\byes or no\b", question, re.I) or (
+        _YESNO_CLAUSE.match(question) and (question.endswith("?") or not re.search(r"[.!?]\s+\S", question))
+    ):
+        return True
+    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+", question) if p.strip()]
+    if not parts:
+        return False
+    asking = [p for p in parts if p.endswith("?")] or [parts[-1]]
+    for sentence in asking[-2:]:
+        clauses = [c.strip() for c in re.split(r"[,;:]\s*|\b(?:and|but|so|then|or)\s+(?=" + _AUX + r"\b)", sentence)]
+        if _WH_START.match(sentence) and (len(clauses) == 1 or not re.match(r"(?:when|where|why)\b", sentence, re.I)):
+            continue  # "How often should ...?"; but "When starting X, does Y ...?" asks yes or no
+        if any(_YESNO_CLAUSE.match(c) for c in clauses if c):
+            return True
+    return False
+
+
+_RECOMMENDATION_ASK = re.compile(
+    r"\b(?:recommend\w*|suggest\w*|advis\w*|endorse\w*|support\w*|favou?r\w*|grade|should|need|needs|offer\w*|screen\w*|"
+    r"tested|test|checked|get|take|taking|use|start|give|receive|prescrib\w*|worth\w*|supposed to|okay|ok to|acceptable|"
+    r"cover\w*|conclude\w*|routine\w*|indicated|appropriate|say about|position)\b",
+    re.I,
+)
+
+
+_QUANTITY_ASK = re.compile(
+    r"\b(?:how (?:many|much|often|long|frequently|large|big|soon|high|low|old)|at what (?:age|dose|level|interval|point)|"
+    r"what (?:[\w-]+\s+){0,3}(?:dose|dosage|level|range|threshold|cut-?off|target|interval|percentage|duration|age|amount|"
+    r"number|value|frequency|concentration|rate)s?\b|for how long|within how)", re.I)
+
+
+def asks_for_quantity(question: str) -> bool:
+    """Whether the question asks for a number: a dose, an interval, a level, a duration, an age."""
+    return bool(_QUANTITY_ASK.search(question))
+
+
+def asks_for_recommendation(question: str) -> bool:
+    """Whether the question asks what a guideline recommends (to do, offer, screen, test, give), or its grade."""
+    return bool(_RECOMMENDATION_ASK.search(question))
