@@ -365,6 +365,10 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(" .;:")
 
 
+# a list item's marker ("- ", "* ", "• ", "2. ", "b) ") is layout, not words of the sentence it opens
+_LIST_MARKER = re.compile(r"^(?:[-*•–]|\d{1,2}[.)]|[a-z][.)])\s+")
+
+
 def is_whole_sentence_quote(claim: str, passage: str) -> bool:
     """True when ``claim`` is one whole sentence of ``passage``, or several consecutive ones, word for word (case and
     spacing aside). A fragment is not a quote: cutting "Do not give X" down to "give X" must not pass."""
@@ -372,7 +376,7 @@ def is_whole_sentence_quote(claim: str, passage: str) -> bool:
     if not target or target.endswith("?") or _QA_LABEL.match(target.replace("*", "").replace("_", "")):  # "A: No. ..." answers another question (a forged Q&A shape)
         return False
     spans = split_sentences(passage)
-    sentences = [_normal(passage[a:b]) for a, b in spans]
+    sentences = [_LIST_MARKER.sub("", _normal(passage[a:b])) for a, b in spans]
     for i in range(len(sentences)):
         joined = ""
         for j in range(i, min(i + 4, len(sentences))):

@@ -30,9 +30,9 @@ _RANGE_PATTERNS = [
     (re.compile(rf"\b{_N}{_YEARS}\s*(?:or|and)\s*(?:older|over|above)\b", re.I), "min"),
     (re.compile(rf"\b{_N}{_YEARS}\s*(?:or|and)\s*(?:younger|under|below)\b", re.I), "max"),
     (re.compile(rf"\b(?:aged?|adults?|men|women|persons|people|patients|children|adolescents)\s+{_N}\s*(?:years?\s*)?(?:or|and)\s*(?:older|over|above)\b", re.I), "min"),
-    (re.compile(rf"\b(?:older than|over(?: the age of)?|above(?: the age of)?|at least)\s+(?:age\s+)?{_N}{_YEARS}?", re.I), "gt"),
-    (re.compile(rf"\b(?:younger than|under(?: the age of)?|below(?: the age of)?|less than)\s+(?:age\s+)?{_N}{_YEARS}", re.I), "lt"),
-    (re.compile(rf"\b(?:younger than|under(?: the age of)?)\s+(?:age\s+)?{_N}\b(?!\s*(?:%|mg|kg|weeks?|months?|days?|mm|cm|g\b))", re.I), "lt"),
+    (re.compile(rf"\b(?:older th[ae]n|over(?: the age of)?|above(?: the age of)?|at least)\s+(?:age\s+)?{_N}{_YEARS}?", re.I), "gt"),
+    (re.compile(rf"\b(?:younger th[ae]n|under(?: the age of)?|below(?: the age of)?|less than)\s+(?:age\s+)?{_N}{_YEARS}", re.I), "lt"),
+    (re.compile(rf"\b(?:younger th[ae]n|under(?: the age of)?)\s+(?:age\s+)?{_N}\b(?!\s*(?:%|mg|kg|weeks?|months?|days?|mm|cm|g\b))", re.I), "lt"),
     (re.compile(rf"\b(?:beginning|starting|start) at (?:age\s+)?{_N}{_YEARS}?", re.I), "min"),
     (re.compile(rf"\bage\s+{_N}\s*(?:years?\s*)?(?:or|and)\s*(?:older|over|above)\b", re.I), "min"),
 ]
@@ -54,7 +54,7 @@ _FEMALE = re.compile(r"\b(?:women|woman|female|females|girls?|mother|mom|mum|mom
                      r"sister|aunt|she|her|postmenopausal|menopause|pregnan\w*|\d+\s*f\b|yo f\b|y/o f\b)\b", re.I)
 _MALE = re.compile(r"\b(?:men|man|male|males|boys?|father|dad|daddy|grandpa|grandfather|husband|son|brother|uncle|"
                    r"he|him|his|\d+\s*m\b|yo m\b|y/o m\b)\b", re.I)
-_PREGNANT = re.compile(r"\b(?:pregnan\w*|gestation\w*|trimester|expecting a baby|prenatal|antenatal|midwife)\b", re.I)
+_PREGNANT = re.compile(r"\b(?:pregnan\w*|gestation\w*|trimester|expecting a baby|prenatal|antenatal|midwife|pre-?eclampsia|obstetric\w*)\b", re.I)
 _NOT_PREGNANT = re.compile(r"\b(?:non-?pregnant|not pregnant)\b", re.I)
 _POSTPARTUM = re.compile(r"\b(?:postpartum|post-partum|breastfeeding|breast-feeding|lactating)\b", re.I)
 _CHILD = re.compile(r"\b(?:child(?:ren)?|kids?|pediatric|paediatric|infants?|babies|baby|toddlers?|newborns?|son|daughter|"
@@ -198,6 +198,10 @@ def gestation_weeks(text: str, *, question: bool = False) -> tuple[float, float]
     if not _PREGNANT.search(text):
         return None
     if question:
+        for pattern, kind in _SENTENCE_WEEKS[:3]:  # "before 24 weeks of gestation" is a range in a question too
+            m = pattern.search(text)
+            if m and 0 < int(m.group(1)) <= 42:
+                return (0.0, float(m.group(1)) - 0.1) if kind == "before" else (float(m.group(1)), 42.0)
         for pattern in _QUESTION_WEEKS:
             m = pattern.search(text)
             if m and 0 < int(m.group(1)) <= 42:

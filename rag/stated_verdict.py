@@ -15,10 +15,11 @@ import numpy as np
 
 from clinrag.protocols import Reader
 from clinrag.records import SearchResult, SentenceRecord
+from rag.asked_constraints import unmet_constraint
 from rag.generators import is_yes_no_question
 from rag.population import Population, age_text, read_population
 from rag.recommendation import LEAD_OF, Recommendation, parse_recommendation, recommendation_in_passage
-from rag.verdict import decide_verdict, recommendation_verdict
+from rag.verdict import VerdictDecision, decide_verdict, recommendation_verdict
 
 
 @dataclass
@@ -67,8 +68,18 @@ def state_verdict(
         elif stated is not None and stated.other_groups:
             out.reason = stated.reason
             out.notes.append(other_groups_note(asked, stated.other_groups))
+        elif stated is not None and stated.unmet:
+            out.reason = stated.reason
+            out.notes.append(f"The recommendations found do not mention {stated.unmet}; no verdict is given for it.")
         elif reader_verdicts:
             decision = decide_verdict(np.asarray(probabilities), min_verdict, [s.text for s in kept])
+            if decision.verdict and decision.evidence is not None:
+                src = sources[decision.evidence]
+                missing = unmet_constraint(query.split("(")[0], kept[decision.evidence].text,
+                                           f"{src.title} {src.section}" if src else "")
+                if missing:  # the deciding sentence does not speak of what the question names
+                    decision = VerdictDecision(None, decision.confidence, decision.evidence,
+                                              f"the evidence does not mention {missing!r}")
             out.verdict, out.confidence, out.reason = decision.verdict, round(decision.confidence, 4), decision.reason
             if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first
                 out.kept, out.recommendations = to_front(kept, decision.evidence), to_front(recommendations, decision.evidence)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from clinrag.text import content_terms
+from rag.asked_constraints import unmet_constraint
 from rag.clinical_question import is_personal, lay_groups
 from rag.population import Population, population_fit
 from rag.recommendation import AGAINST, FOR, INSUFFICIENT, VERDICT_OF, Recommendation
@@ -102,7 +103,7 @@ _NEAR = 4  # terms on each side of a comparison that name what is compared
 _APPLICABILITY_ASK = re.compile(r"\b(?:apply|applies|cover (?:a|an)\b|covers (?:a|an)\b)", re.I)
 # "who are not on dialysis", "without calculating risk": the sentence excludes what the question names
 _EXCLUSION = re.compile(r"\b(?:not on|not receiving|not taking|without|who do not have|who does not have|who are not|who have not|except)\s+((?:\S+\s+){0,2}\S+)", re.I)
-_RECOMMEND_ASK = re.compile(r"^\s*(?:does|do|did|would)\b.*\brecommend\b", re.I)
+_RECOMMEND_ASK = re.compile(r"^\s*(?:does|do|did|would)\b.*\brecommend\b|^\s*(?:is|are)\b.*\b(?:recommended|advised|suggested)\b", re.I)
 
 
 def excludes_asked(question: str, sentence: str) -> bool:
@@ -122,6 +123,7 @@ class RecommendationVerdict:
     recommendation: Recommendation | None
     reason: str
     other_groups: tuple[tuple[str, str], ...] = ()
+    unmet: str | None = None  # the question's condition or intervention no recommendation found speaks of
 
 
 def topic_units(question: str) -> tuple[set[str], list]:
@@ -176,6 +178,19 @@ def _comparison_agrees(question: str, sentence: str) -> bool:
     return same > swapped
 
 
+_PREGNANCY_INCLUDED = re.compile(r"\b(?:including|and|or|as well as|whether or not they are)\s+(?:in\s+)?pregnan|"
+                                 r"\bpregnant (?:and|or) (?:nonpregnant|non-pregnant)\b", re.I)
+
+
+def _pregnancy_only(asked: Population, rec: Recommendation, sentence: str) -> bool:
+    """A recommendation for pregnant persons only does not answer a question that does not say the person is pregnant
+    (a plain "yes" to "Is behavioural counselling recommended to help me quit?" from the one on pregnancy); one for
+    "adults, including pregnant persons" does."""
+    pop = rec.population_record
+    return (pop is not None and pop.pregnant is True and asked.pregnant is None and not asked.postpartum
+            and not _PREGNANCY_INCLUDED.search(sentence))
+
+
 def what_it_says(rec: Recommendation) -> str:
     words = {"for": "recommended", "against": "recommended against", "individual": "an individual decision",
              "insufficient": "insufficient evidence"}[rec.direction]
@@ -209,6 +224,7 @@ def recommendation_verdict(
         return None
     eligible: list[tuple[float, float, int]] = []
     mismatched: list[int] = []
+    unmet: list[str] = []
     for i, (sentence, rec) in enumerate(zip(sentences, recommendations)):
         if rec is None:
             continue
@@ -216,14 +232,20 @@ def recommendation_verdict(
         if overlap < MIN_TOPIC_OVERLAP or not _comparison_agrees(question, sentence) or excludes_asked(asked_text, sentence):
             continue
         fit = population_fit(asked, rec.population_record) if rec.population_record is not None else 0.0
-        if fit <= -1.0:
+        if fit <= -1.0 or _pregnancy_only(asked, rec, sentence):
             mismatched.append(i)
+            continue
+        missing = unmet_constraint(asked_text, sentence, contexts[i])
+        if missing:  # "for patients with AF" does not answer a question on AF with a mechanical heart valve
+            unmet.append(missing)
             continue
         eligible.append((fit, overlap, i))
     if not eligible:
         if mismatched:
             groups = tuple((recommendations[i].population or "another group", what_it_says(recommendations[i])) for i in mismatched)
             return RecommendationVerdict(None, None, None, "the guideline addresses other groups than the one asked about", groups)
+        if unmet:
+            return RecommendationVerdict(None, None, None, f"no recommendation found speaks of {unmet[0]!r}", unmet=unmet[0])
         return None
     fit, overlap, i = max(eligible, key=lambda t: (t[1] + 0.25 * t[0], -t[2]))
     rec = recommendations[i]
@@ -233,7 +255,7 @@ def recommendation_verdict(
     elif flip:
         return RecommendationVerdict(VERDICT_OF[direction], i, rec, f"the recommendation is {what_it_says(rec)}")
     if direction == INSUFFICIENT and _RECOMMEND_ASK.search(asked_text):
-        # "Does the USPSTF recommend X?" when it finds the evidence insufficient: it does not recommend it
+        # "Does the USPSTF recommend X?" / "Is X recommended?" when it finds the evidence insufficient: it does not
         return RecommendationVerdict("no", i, rec, "the guideline makes no recommendation: the evidence is insufficient")
     return RecommendationVerdict(VERDICT_OF[direction], i, rec, f"the recommendation states it: {rec.cue!r}"
                                  + (f" ({rec.grade})" if rec.grade else ""))

@@ -281,3 +281,74 @@ def test_symptom_free_wording_and_ultrasound_are_read_as_the_guideline_words():
 def test_feeling_well_is_never_the_restated_intervention():
     q = "I'm 10 weeks pregnant and feel fine, but my midwife wants to send a urine sample for a culture. Is that recommended?"
     assert clinical_question(q).restated.startswith("Is asymptomatic bacteriuria screening urine culture recommended for a pregnant woman")
+
+
+# ------------------------------------------------------------------- the question's conditions and intervention
+def test_a_condition_the_recommendation_does_not_name_withholds_the_verdict():
+    s = ["For patients with AF who are candidates for oral anticoagulation, a direct oral anticoagulant (DOAC) is "
+         "recommended in preference to warfarin."]
+    q = "Is a direct oral anticoagulant preferred over warfarin for a patient with atrial fibrillation and a mechanical heart valve?"
+    got = _verdict(q, s, ["Atrial fibrillation"])
+    assert got.verdict is None and got.unmet == "mechanical heart valve"
+    plain = "Is a direct oral anticoagulant preferred over warfarin for a patient with atrial fibrillation?"
+    assert _verdict(plain, s, ["Atrial fibrillation"]).verdict == "yes"
+
+
+def test_the_asked_intervention_must_be_named_not_only_the_topic():
+    from rag.asked_constraints import asked_interventions, unmet_constraint
+
+    q = "Does the USPSTF recommend e-cigarettes as a method to help adults quit smoking?"
+    counselling = ("The USPSTF recommends that clinicians advise adults to stop using tobacco and provide behavioural "
+                   "interventions for cessation to nonpregnant adults who use tobacco (grade A).")
+    ecig = ("The USPSTF concludes that the evidence is insufficient to assess the balance of benefits and harms of "
+            "electronic cigarettes (e-cigarettes) for tobacco cessation in adults (I statement).")
+    assert asked_interventions(q) == [frozenset({"cigarett"})]
+    assert unmet_constraint(q, counselling, "Tobacco smoking cessation") == "e-cigarettes"
+    assert unmet_constraint(q, ecig) is None
+    assert unmet_constraint("Is vaping a recommended way to help me quit cigarettes?", ecig) is None  # lay: vaping
+    assert _verdict(q, [counselling, ecig]).verdict == "no"  # from the I statement, not the counselling grade A
+    assert _verdict("Is vaping a recommended way to help me quit cigarettes?", [counselling, ecig]).verdict == "no"
+
+
+def test_screening_a_population_is_not_an_intervention_to_name():
+    from rag.asked_constraints import asked_conditions, asked_interventions
+
+    for q in ("Does the USPSTF recommend screening pregnant persons for asymptomatic bacteriuria?",
+              "Does the USPSTF recommend screening adults 18 years or older for unhealthy alcohol use?",
+              "Does the USPSTF recommend 1-time screening for abdominal aortic aneurysm in men aged 65 to 75?"):
+        assert asked_interventions(q) == [] and asked_conditions(q) == []
+    assert asked_conditions("After caring for a patient with suspected C. difficile, should staff use soap?") == [
+        frozenset({"difficil"})]
+
+
+def test_a_recommendation_for_pregnancy_only_does_not_answer_a_general_question():
+    pregnant = ("The USPSTF recommends that clinicians ask all pregnant persons about tobacco use and provide "
+                "behavioural interventions for cessation (grade A).")
+    got = _verdict("Is behavioural counselling recommended to help adults quit smoking?", [pregnant])
+    assert got.verdict is None and got.other_groups
+    both = ("The USPSTF recommends behavioural counselling for tobacco cessation in adults, including pregnant "
+            "persons (grade A).")
+    assert _verdict("Is behavioural counselling recommended to help adults quit smoking?", [both]).verdict == "yes"
+
+
+def test_before_a_week_of_gestation_and_younger_then_are_ranges():
+    gdm = read_population("Does the USPSTF recommend gestational diabetes screening before 24 weeks of gestation?",
+                          question=True)
+    assert gdm.gestation == (0.0, 23.9)
+    s = ["The USPSTF recommends screening for gestational diabetes in asymptomatic pregnant persons at 24 weeks of "
+         "gestation or after (grade B).",
+         "The USPSTF concludes that the current evidence is insufficient to assess the balance of benefits and harms "
+         "of screening for gestational diabetes before 24 weeks of gestation (I statement)."]
+    assert _verdict("Does the USPSTF recommend gestational diabetes screening before 24 weeks of gestation?", s).verdict == "no"
+    assert question_age("cervical cancer screening for women younger then 21 years?") == (0.0, 20.0)
+
+
+def test_a_list_item_is_quoted_whole_without_its_marker():
+    from rag.answer import is_whole_sentence_quote
+
+    passage = ("## When not to screen\n\nThe Task Force recommends against several kinds of screening.\n\n"
+               "- The USPSTF recommends against screening for cervical cancer in women younger than 21 years (grade D).\n"
+               "- The USPSTF recommends against screening in women older than 65 years (grade D).\n")
+    claim = "The USPSTF recommends against screening for cervical cancer in women younger than 21 years (grade D)."
+    assert is_whole_sentence_quote(claim, passage)
+    assert not is_whole_sentence_quote("screening for cervical cancer in women younger than 21 years (grade D).", passage)

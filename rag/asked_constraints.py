@@ -1,0 +1,119 @@
+"""What a yes/no question names that the sentence deciding its verdict must speak of (pure functions).
+
+Two kinds of words narrow a question past its topic: the conditions of the person asked about ("a patient with atrial
+fibrillation and a mechanical heart valve", "I'm on dialysis") and the intervention asked about ("Does the USPSTF
+recommend e-cigarettes ...", "Is vaping a recommended way ..."). A recommendation for patients with atrial
+fibrillation in general, or for behavioural counselling, shares most of such a question's words and still does not
+answer it, so a verdict needs a sentence (or the title and section it stands under) that names each of them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterable
+
+from clinrag.text import content_terms
+from rag.clinical_question import LayGroup, lay_groups
+
+_STOP_AT = (r"(?=\s+(?:who|that|which|should|does|do|did|is|are|was|were|to|for|in|at|before|after|during|when|if|"
+            r"because|but|or|and\s+(?:is|are|should|does|do|wants?|asks?)|still|yet|now|anymore|every|each)\b|[,.;:?!()\"]|$)")
+# the person and the condition: "patients with X", "someone on X", "adults who have X", "I'm on X", "he has X"
+_CONDITION = re.compile(
+    r"\b(?:patients?|people|persons?|adults?|children|kids?|women|men|woman|man|someone|anyone|those|individuals?|"
+    r"infants?|adolescents?|a (?:patient|person|child|boy|girl))\s+"
+    r"(?:who (?:have|has|are on|is on|are taking|is taking|are receiving|is receiving)|with|on|taking|receiving)\s+"
+    rf"(?P<x>[^,.;:?!()\"]{{2,60}}?){_STOP_AT}"
+    r"|\b(?:i'?m|i am|he'?s|she'?s|he is|she is|they'?re|they are)\s+(?:now\s+|currently\s+|already\s+)?(?:on|taking|receiving)\s+"
+    rf"(?P<y>[^,.;:?!()\"]{{2,60}}?){_STOP_AT}",
+    re.I,
+)
+# the intervention: the object of "recommend" / "support", or the subject of "is X recommended"
+_RECOMMEND_OBJECT = re.compile(
+    r"\b(?:recommend|recommends|support|supports|endorse|endorses|advise|advises)\s+(?:against\s+)?(?:the\s+)?"
+    r"(?:routine(?:ly)?\s+)?(?:use of\s+|using\s+|offering\s+|giving\s+|prescribing\s+|starting\s+|taking\s+|adding\s+|combining\s+)?"
+    r"(?P<x>[^,.;:?!()\"]{2,60}?)"
+    r"(?=\s+(?:as|for|in|to|among|over|rather|instead|versus|vs|before|after|at|during|when|if|with|every|each|once|"
+    r"annually|yearly|routinely|by)\b|[,.;:?!()\"]|$)",
+    re.I,
+)
+_SUBJECT_RECOMMENDED = re.compile(
+    r"^\s*(?:is|are)\s+(?P<x>[^,.;:?!()\"]{2,40}?)\s+(?:a |an )?(?:recommended|advised|suggested|good idea|safe)\b", re.I)
+# words that say nothing of which condition or intervention is meant
+_EMPTY = frozenset(content_terms(
+    "a an the my his her their our your history of known diagnosed diagnosis prior previous new newly recent recently "
+    "current currently some any other certain this that these those it them me him clinicians clinician doctors "
+    "doctor providers provider screening screen testing test tests routine routinely treatment therapy use using "
+    "medication medicine medicines drugs drug intervention interventions method methods way ways option options "
+    "approach kind type form people patients adults children women men person persons someone everyone all "
+    "pregnant nonpregnant asymptomatic newborns adolescents infants aged age older younger year years time one once "
+    "single suspected possible probable average"
+))
+
+
+def _terms(phrase: str) -> frozenset[str]:
+    return frozenset(t for t in content_terms(phrase) if t not in _EMPTY and not t.isdigit())
+
+
+def _unabbreviated(question: str) -> str:
+    """"C. difficile" without the full stop that would end the phrase."""
+    return re.sub(r"\b([A-Z])\.\s+(?=[a-z])", r"\1 ", question)
+
+
+def asked_conditions(question: str) -> list[frozenset[str]]:
+    """The conditions the question names (each as its terms): "with atrial fibrillation and a mechanical heart
+    valve" gives {atrial, fibril} and {mechan, heart, valv}."""
+    found = []
+    for m in _CONDITION.finditer(_unabbreviated(question)):
+        phrase = m.group("x") or m.group("y") or ""
+        for part in re.split(r"\s+(?:and|plus|as well as)\s+", phrase):
+            terms = _terms(part)
+            if terms:
+                found.append(terms)
+    return found
+
+
+def asked_interventions(question: str) -> list[frozenset[str]]:
+    """The intervention the question asks about, when its wording names one apart from the topic: "recommend
+    e-cigarettes as a method" gives {cigarett}; "Is vaping a recommended way" gives {vape}."""
+    found = []
+    for pattern in (_RECOMMEND_OBJECT, _SUBJECT_RECOMMENDED):
+        m = pattern.search(_unabbreviated(question))
+        if m:
+            terms = _terms(m.group("x"))
+            if terms:
+                found.append(terms)
+    return found
+
+
+def _mentioned(term: str, have: set[str]) -> bool:
+    """A term counts as said by a longer word that holds it ("symptom" in "asymptomatic") and the other way round."""
+    return term in have or any(term in h or (len(h) >= 5 and h in term) for h in have)
+
+
+def _met(terms: frozenset[str], have: set[str], groups: Iterable[LayGroup]) -> bool:
+    """Whether ``terms`` are said: half of them (rounded up), or every lay phrase among them by a clinical term it
+    stands for ("vaping" by "electronic cigarettes"; "e-cigarettes" is not said by "tobacco", which one of its lay
+    readings, "cigarettes", stands for, because its other reading is not)."""
+    covering = [g for g in groups if g.lay & terms]
+    if covering and all((g.specific or g.clinical) & have for g in covering):
+        return True
+    said = sum(1 for t in terms if _mentioned(t, have))
+    return said >= math.ceil(len(terms) / 2)
+
+
+def unmet_constraint(question: str, sentence: str, context: str = "") -> str | None:
+    """The words of ``question``'s conditions or intervention that ``sentence`` (with its title and section in
+    ``context``) does not speak of, or None when it speaks of all of them."""
+    have = set(content_terms(f"{sentence} {context}"))
+    groups = lay_groups(question)
+    for terms in asked_conditions(question) + asked_interventions(question):
+        if not _met(terms, have, groups):
+            return _phrase_of(question, terms)
+    return None
+
+
+def _phrase_of(question: str, terms: frozenset[str]) -> str:
+    """The question's own words for ``terms`` (for the note that says what the evidence does not speak of)."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", question) if set(content_terms(w)) & terms]
+    return " ".join(dict.fromkeys(words)) or " ".join(sorted(terms))
