@@ -1,5 +1,5 @@
 """Disguised instructions: what folding look-alike letters and joining spaced-out letters adds to the instruction
-flags of ``ingest/sanitize.py``, on the bundled corpus, the shared corpora and the hostile set.
+flags of ``ingest/sanitize/``, on the bundled corpus, the shared corpora and the hostile set.
 
 For every document (its cleaned text and title, as the loaders leave them) it counts the documents the plain
 patterns flag, the documents whose folded view differs from the text (a look-alike letter or a spaced-out run),
@@ -24,7 +24,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from ingest.loaders import discover, load_file_lenient  # noqa: E402
-from ingest.sanitize import _plain_instruction_spans, disguised_instruction_spans, fold_disguises  # noqa: E402
+from ingest.sanitize import disguised_instruction_spans, fold_disguises  # noqa: E402
+from ingest.sanitize.instructions import _plain_instruction_spans  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data" / "corpora"
 HOSTILE = REPO / "tests" / "data" / "hostile"
