@@ -134,6 +134,36 @@ def _chunk_docs(store: Any, rows_chunks: Sequence[str]) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- suite
+Answered = tuple[Mapping[str, Any], Any, float, str | None]  # (question, record or None, seconds, error or None)
+
+
+def answer_all(answerer: Any, questions: Sequence[Mapping[str, Any]], desc: str, progress: bool = True,
+               on_progress: Callable[[int, int], None] | None = None) -> list[Answered]:
+    """Every question asked in turn. A question that fails is recorded with its error and the run goes on; an
+    error of configuration, model or index (``ClinragError``) stops it, and so does an unexpected error on each of
+    the first three questions (a bug, not a question)."""
+    records: list[Answered] = []
+    unexpected = 0
+    for q in tqdm(questions, desc=desc, unit="q", file=sys.stderr, disable=not progress):
+        begin = time.perf_counter()
+        try:
+            record, error = answerer.ask(str(q["question"])), None
+        except (QuestionError, GenerationError) as exc:  # this question failed; the run goes on
+            record, error = None, f"{type(exc).__name__}: {exc}"
+        except ClinragError:  # configuration, model or index problems fail every question: stop now
+            raise
+        except Exception as exc:  # one broken question must not lose a long run; counted in report["errors"]
+            unexpected += 1
+            if unexpected == len(records) + 1 >= 3:  # the first questions all failed: a bug, not a question
+                raise
+            record, error = None, f"unexpected {type(exc).__name__}: {exc}"
+            _log(f"question {q.get('id')}: {error}")
+        records.append((q, record, time.perf_counter() - begin, error))
+        if on_progress is not None:
+            on_progress(len(records), len(questions))
+    return records
+
+
 def run_suite(
     suite_dir: Path | str,
     settings: Settings,
@@ -183,26 +213,7 @@ def run_suite(
     timings["retrieval_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    answerer = app.answerer(generator)
-    records: list[tuple[Mapping[str, Any], Any, float, str | None]] = []
-    unexpected = 0
-    for q in tqdm(questions, desc=f"eval {suite.name}", unit="q", file=sys.stderr, disable=not progress):
-        begin = time.perf_counter()
-        try:
-            record, error = answerer.ask(str(q["question"])), None
-        except (QuestionError, GenerationError) as exc:  # this question failed; the run goes on
-            record, error = None, f"{type(exc).__name__}: {exc}"
-        except ClinragError:  # configuration, model or index problems fail every question: stop now
-            raise
-        except Exception as exc:  # one broken question must not lose a long run; counted in report["errors"]
-            unexpected += 1
-            if unexpected == len(records) + 1 >= 3:  # the first questions all failed: a bug, not a question
-                raise
-            record, error = None, f"unexpected {type(exc).__name__}: {exc}"
-            _log(f"question {q.get('id')}: {error}")
-        records.append((q, record, time.perf_counter() - begin, error))
-        if on_progress is not None:
-            on_progress(len(records), len(questions))
+    records = answer_all(app.answerer(generator), questions, f"eval {suite.name}", progress, on_progress)
     timings["answer_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -216,15 +227,9 @@ def run_suite(
     meta = {
         "suite": suite.name,
         "settings_fingerprint": fingerprints.pop() if len(fingerprints) == 1 else app.settings.fingerprint(),
-        "generator": generator_name,
-        "suite_dir": str(suite.root),
-        "limit": limit,
-        "seed": seed,
-        "n_suite": len(suite.questions),
-        "index": index_info,
-        "suite_problems": problems[:200],
-        "n_suite_problems": len(problems),
-        "out_dir": str(out),
+        "generator": generator_name, "suite_dir": str(suite.root), "limit": limit, "seed": seed,
+        "n_suite": len(suite.questions), "index": index_info,
+        "suite_problems": problems[:200], "n_suite_problems": len(problems), "out_dir": str(out),
     }
     report = build_report(rows, baselines, meta)
     timings["score_s"] = time.perf_counter() - t

@@ -136,6 +136,37 @@ def _other_group(a: str, b: str) -> bool:
     return population_fit(pa, pb) <= -1.0 or population_fit(pb, pa) <= -1.0
 
 
+def _pairs_on_point(query: str, bases: list[tuple[SentenceRecord, list[int]]], rivals_of: list[list[tuple[int, str]]],
+                    relevance: Mapping[str, float], side: Mapping[int, Side], shown: Sequence[SearchResult],
+                    ) -> list[tuple[SentenceRecord, Side, int, str]]:
+    """(answer sentence, its most trusted side, rival marker, rival sentence) for the rivals on the sentence's point and
+    the question's topic, the most relevant first: ``RIVALS_PER_SENTENCE`` a sentence, ``MAX_PAIRS`` in all."""
+    pairs: list[tuple[SentenceRecord, Side, int, str]] = []
+    for (s, ms), rivals in zip(bases, rivals_of):
+        basis = max((side[m] for m in ms), key=lambda x: _RANK[x.trust])
+        scored = [(max(relevance[r], overlap(s.text, r)), n, r) for n, r in rivals]
+        on_point = sorted(((x, n, r) for x, n, r in scored
+                           if (relevance[r] >= SAME_POINT or overlap(s.text, r) >= SAME_TERMS)
+                           and topic_overlap(query, r, f"{shown[n - 1].title} {shown[n - 1].section}") >= MIN_TOPIC_OVERLAP),
+                          key=lambda t: (-t[0], t[1]))
+        pairs += [(s, basis, n, r) for _rel, n, r in on_point[:RIVALS_PER_SENTENCE]]
+    return pairs[:MAX_PAIRS]
+
+
+def _corroborating(pairs: list[tuple[SentenceRecord, Side, int, str]], side: Mapping[int, Side],
+                   shown: Sequence[SearchResult]) -> list[tuple[str, int]]:
+    """(sentence, marker): each answer sentence whose rival is more trusted than its basis, against every more
+    trusted passage the reader found relevant (or did not score), to ask whether one of them says it too."""
+    corroborate: list[tuple[str, int]] = []
+    for s, basis, n, _r in pairs:
+        if _RANK[side[n].trust] > _RANK[basis.trust]:
+            for m, e in enumerate(shown, start=1):
+                if (_RANK[side[m].trust] > _RANK[basis.trust] and (s.text, m) not in corroborate
+                        and (e.reader_score is None or e.reader_score >= SAME_POINT)):
+                    corroborate.append((s.text, m))
+    return corroborate
+
+
 def find_conflicts(query: str, kept: Sequence[SentenceRecord], shown: Sequence[SearchResult], reader: Reader,
                    trust: Mapping[str, str], hint: Mapping | None = None,
                    known_relevance: Mapping[str, float] | None = None) -> list[Conflict]:
@@ -170,28 +201,13 @@ def find_conflicts(query: str, kept: Sequence[SentenceRecord], shown: Sequence[S
     unread = [t for t in texts if t not in relevance]
     if unread:
         relevance.update(zip(unread, (float(p) for p in reader.relevance(query, unread))))
-    pairs: list[tuple[SentenceRecord, Side, int, str]] = []
-    for (s, ms), rivals in zip(bases, rivals_of):
-        basis = max((side[m] for m in ms), key=lambda x: _RANK[x.trust])
-        scored = [(max(relevance[r], overlap(s.text, r)), n, r) for n, r in rivals]
-        on_point = sorted(((x, n, r) for x, n, r in scored
-                           if (relevance[r] >= SAME_POINT or overlap(s.text, r) >= SAME_TERMS)
-                           and topic_overlap(query, r, f"{shown[n - 1].title} {shown[n - 1].section}") >= MIN_TOPIC_OVERLAP),
-                          key=lambda t: (-t[0], t[1]))
-        pairs += [(s, basis, n, r) for _rel, n, r in on_point[:RIVALS_PER_SENTENCE]]
-    pairs = pairs[:MAX_PAIRS]
+    pairs = _pairs_on_point(query, bases, rivals_of, relevance, side, shown)
     if not pairs:
         return found
     # one batch: each pair both ways round, then each less trusted sentence against every more trusted passage
     claims = [s.text for s, _b, _n, r in pairs] + [r for _s, _b, _n, r in pairs]
     premises = [r for _s, _b, _n, r in pairs] + [s.text for s, _b, _n, _r in pairs]
-    corroborate = []
-    for s, basis, n, _r in pairs:
-        if _RANK[side[n].trust] > _RANK[basis.trust]:
-            for m, e in enumerate(shown, start=1):
-                if (_RANK[side[m].trust] > _RANK[basis.trust] and (s.text, m) not in corroborate
-                        and (e.reader_score is None or e.reader_score >= SAME_POINT)):
-                    corroborate.append((s.text, m))
+    corroborate = _corroborating(pairs, side, shown)
     claims += [c for c, _m in corroborate]
     premises += [passage_input(shown[m - 1].text, shown[m - 1].title, shown[m - 1].section) for _c, m in corroborate]
     probabilities = reader.support_pairs(claims, premises)

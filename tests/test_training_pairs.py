@@ -88,3 +88,17 @@ def test_perturbed_claims_keep_the_sentence_entailed_and_a_changed_number_contra
     contradicted = [e for e in examples if e.source == "perturb-test-contradicted"]
     assert contradicted and all(e.label == CONTRADICTED for e in contradicted)
     assert all(e.first not in {v.first for v in verbatim} for e in contradicted)
+
+
+def test_the_batch_plan_runs_whole_epochs_then_a_seeded_part_of_one():
+    from training.pairs import Example
+    from training.train import TrainConfig, batch_plan
+
+    examples = [Example(task, f"q{i}", "p" * (i % 7), i % 2, "test", f"g{i}", "train")
+                for task in ("relevance", "verdict") for i in range(40)]
+    one = batch_plan(examples, TrainConfig(epochs=1.0, batch_size=8))
+    assert sorted(e.first + e.task for b in one for e in b) == sorted(e.first + e.task for e in examples)
+    assert all(len({e.task for e in b}) == 1 and len(b) <= 8 for b in one)  # a batch holds one task
+    half = batch_plan(examples, TrainConfig(epochs=1.5, batch_size=8))
+    assert half[: len(one)] == one and len(half) == len(one) + len(one) // 2
+    assert batch_plan(examples, TrainConfig(epochs=1.5, batch_size=8, seed=14)) != half

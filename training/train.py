@@ -80,6 +80,20 @@ def class_weights(examples: Sequence[Example]) -> dict[str, list[float]]:
     return weights
 
 
+def batch_plan(examples: Sequence[Example], config: TrainConfig) -> list[list[Example]]:
+    """The batches of the whole run in order, seeded by ``config.seed``: ``config.epochs`` passes, the last one cut
+    short when the number of epochs is fractional."""
+    rng = random.Random(config.seed)
+    plan: list[list[Example]] = []
+    whole = int(config.epochs)
+    for _ in range(whole):
+        plan.extend(batches(examples, config.batch_size, rng))
+    if config.epochs > whole:
+        extra = batches(examples, config.batch_size, rng)
+        plan.extend(extra[: int(len(extra) * (config.epochs - whole))])
+    return plan
+
+
 def train(examples: Sequence[Example], config: TrainConfig):
     """Train and return the network (in eval mode) and a log of the run."""
     import torch
@@ -100,14 +114,7 @@ def train(examples: Sequence[Example], config: TrainConfig):
         [{"params": body, "lr": config.lr_encoder}, {"params": heads, "lr": config.lr_heads}],
         weight_decay=config.weight_decay,
     )
-    rng = random.Random(config.seed)
-    plan: list[list[Example]] = []
-    whole = int(config.epochs)
-    for _ in range(whole):
-        plan.extend(batches(examples, config.batch_size, rng))
-    if config.epochs > whole:
-        extra = batches(examples, config.batch_size, rng)
-        plan.extend(extra[: int(len(extra) * (config.epochs - whole))])
+    plan = batch_plan(examples, config)
     total = len(plan)
     warmup = max(1, int(total * config.warmup))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
