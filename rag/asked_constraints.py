@@ -117,3 +117,35 @@ def _phrase_of(question: str, terms: frozenset[str]) -> str:
     """The question's own words for ``terms`` (for the note that says what the evidence does not speak of)."""
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", question) if set(content_terms(w)) & terms]
     return " ".join(dict.fromkeys(words)) or " ".join(sorted(terms))
+
+
+# ------------------------------------------------------------------------- what the question rules out
+_NEGATION = re.compile(r"\b(?:without|with no|no known|no|not|never|who (?:do|does) not have|free of)\s+", re.I)
+_AFFIRMED = re.compile(r"\b(?:with|who (?:are|is|have|has|had)|having|and have|and are)\s+((?:[\w'-]+\s+){0,5}[\w'-]+)", re.I)
+_PHRASE_END = re.compile(r"\b(?:and|or|but|be|is|are|was|were|should|who|that|to|for|in|on|at|than)\b", re.I)
+_NEGATED_WORD = re.compile(r"\b(?:no|not|without|never|non)\b", re.I)
+
+
+def negated_terms(text: str) -> set[str]:
+    """Terms ``text`` rules out: "adults without obesity and without known risk factors" gives {obes, risk, factor}."""
+    found: set[str] = set()
+    for m in _NEGATION.finditer(text):
+        words = " ".join(text[m.end():].split()[:4])
+        found |= _terms(_PHRASE_END.split(words)[0]) - {"known", "other"}
+    return found
+
+
+def affirms_what_question_rules_out(question: str, sentence: str) -> str | None:
+    """The term a sentence's population has that the question rules out ("adults who are overweight or obese" for a
+    question on adults without obesity), or None."""
+    ruled_out = negated_terms(question)
+    if not ruled_out:
+        return None
+    for m in _AFFIRMED.finditer(sentence):
+        phrase = re.split(r"\b(?:who|that|to|for|in|should|is|are)\b", m.group(1))[0]
+        if _NEGATED_WORD.search(phrase):
+            continue
+        hit = set(content_terms(phrase)) & ruled_out
+        if hit:
+            return sorted(hit)[0]
+    return None

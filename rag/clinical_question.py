@@ -41,7 +41,10 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bbaby aspirin\b|\blow dose aspirin\b", "low-dose aspirin"),
     (r"\bcholesterol (?:pills?|meds?|medicines?|drugs?|tablets?)\b", "statin"),
     (r"\bflu (?:shots?|jabs?|vaccines?)\b", "influenza vaccination"),
-    (r"\b(?:shots?|jabs?)\b", "vaccination injection"),
+    # "steroid shots", "plasma shots", "knee shot" are injections of a named thing, not vaccinations
+    (r"\b(?:steroid|cortisone|plasma|prp|knee|joint|hip|back|shoulder|botox|insulin|b12|epidural|gel|lubricant)\s+(?:shots?|jabs?)\b", "injection"),
+    (r"\b(?<!steroid )(?<!cortisone )(?<!plasma )(?<!prp )(?<!knee )(?<!joint )(?<!hip )(?<!back )(?<!shoulder )(?<!botox )"
+     r"(?<!insulin )(?<!b12 )(?<!epidural )(?<!gel )(?:shots?|jabs?)\b", "vaccination injection"),
     (r"\bpaint\w* fluoride\b|\bfluoride (?:on|to) (?:the |his |her |their )?teeth\b|\bfluoride\b", "fluoride varnish dental caries prevention"),
     (r"\bfirst tooth\b|\bbaby teeth\b|\bteeth (?:came|come|coming) in\b|\btooth (?:came|comes) in\b", "primary teeth eruption infants children"),
     (r"\bcavit(?:y|ies)\b|\btooth decay\b", "dental caries"),

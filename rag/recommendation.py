@@ -80,7 +80,10 @@ _AGAINST = re.compile(
     r"discouraged?|refrain\s+from|no\s+evidence\s+(?:to\s+)?support)\b",
     re.I,
 )
-_IMPERATIVE_AGAINST = re.compile(r"^\s*(?:do\s+not|don't|never|avoid)\b", re.I)
+# an imperative may follow the clause that names whom it is for: "For adults with microalbuminuria without other
+# apparent cause, initiate ACE inhibitor therapy."
+_LEAD_CLAUSE = r"^\s*(?:(?:for|in|among|if|when|once|after|before)\b[^,;:]{0,140},\s*)?"
+_IMPERATIVE_AGAINST = re.compile(_LEAD_CLAUSE + r"(?:do\s+not|don't|never|avoid)\b", re.I)
 _FOR = re.compile(
     r"\b(?:recommends?|recommended|recommending|suggests?|suggested|advises?|advised|encourages?|encouraged|endorses?|"
     r"should|must|(?:is|are)\s+indicated|(?:is|are)\s+(?:reasonable|preferred|appropriate)|may\s+be\s+(?:considered|used|offered|reasonable)|"
@@ -88,11 +91,16 @@ _FOR = re.compile(
     r"favou?rs?|supports?)\b",
     re.I,
 )
-_IMPERATIVE_FOR = re.compile(r"^\s*(?:offer|provide|screen|test|use|give|prescribe|start|initiate|consider|perform|obtain|refer|"
+_IMPERATIVE_FOR = re.compile(_LEAD_CLAUSE + r"(?:offer|provide|screen|test|use|give|prescribe|start|initiate|consider|perform|obtain|refer|"
                              r"treat|evaluate|assess|encourage|wear|clean|vaccinate|administer|counsel|continue|measure|check)\b", re.I)
 _WEAK_FOR = re.compile(r"\b(?:suggests?|suggested|may\s+be\s+considered|can\s+be\s+considered|consider|(?:is|are)\s+reasonable|"
                        r"may\s+be\s+(?:used|offered|reasonable))\b", re.I)
 _WEAK_AGAINST = re.compile(r"\bsuggests?\s+(?:against|not)\b", re.I)
+
+
+def _verb_of(imperative: str) -> str:
+    """The imperative's own words, without the clause before it that names whom it is for."""
+    return imperative[imperative.rfind(",") + 1:].strip()
 
 
 def _direction(sentence: str) -> tuple[str, str] | None:
@@ -106,7 +114,7 @@ def _direction(sentence: str) -> tuple[str, str] | None:
     if m:
         return INDIVIDUAL, m.group(0)
     if _IMPERATIVE_AGAINST.match(sentence):
-        return AGAINST, _IMPERATIVE_AGAINST.match(sentence).group(0).strip()
+        return AGAINST, _verb_of(_IMPERATIVE_AGAINST.match(sentence).group(0))
     finding = _FINDING.search(sentence)
     cues: list[tuple[int, str, str]] = []
     for pattern, direction in ((_AGAINST, AGAINST), (_FOR, FOR)):
@@ -117,7 +125,7 @@ def _direction(sentence: str) -> tuple[str, str] | None:
     for m in _DOUBLE_NEG.finditer(sentence):
         cues.append((m.start() - 1, FOR, m.group(0)))  # "should not be withheld": for, and before the "should not" cue
     if not cues and _IMPERATIVE_FOR.match(sentence):
-        return FOR, _IMPERATIVE_FOR.match(sentence).group(0).strip()
+        return FOR, _verb_of(_IMPERATIVE_FOR.match(sentence).group(0))
     if not cues:
         return None
     cues.sort(key=lambda c: (c[0], c[1] != FOR or not _DOUBLE_NEG.search(c[2])))

@@ -19,7 +19,7 @@ from rag.asked_constraints import unmet_constraint
 from rag.generators import is_yes_no_question
 from rag.population import Population, age_text, read_population
 from rag.recommendation import LEAD_OF, Recommendation, parse_recommendation, recommendation_in_passage
-from rag.verdict import VerdictDecision, decide_verdict, recommendation_verdict
+from rag.verdict import VerdictDecision, comparison_verdict, decide_verdict, recommendation_verdict
 
 
 @dataclass
@@ -80,6 +80,12 @@ def state_verdict(
                 if missing:  # the deciding sentence does not speak of what the question names
                     decision = VerdictDecision(None, decision.confidence, decision.evidence,
                                               f"the evidence does not mention {missing!r}")
+            if decision.verdict is None and decision.reason != "the evidence points both ways":
+                found = next((i for i, x in enumerate(kept) if comparison_verdict(query.split("(")[0], x.text) == "yes"
+                              and float(probabilities[i][1]) < 0.5), None)
+                if found is not None:  # "There is good evidence that X results in better outcomes than Y"
+                    decision = VerdictDecision("yes", float(probabilities[found][0]), found,
+                                               "the evidence statement says it does better than what it is compared with")
             out.verdict, out.confidence, out.reason = decision.verdict, round(decision.confidence, 4), decision.reason
             if decision.verdict and decision.evidence is not None:  # the deciding sentence comes first
                 out.kept, out.recommendations = to_front(kept, decision.evidence), to_front(recommendations, decision.evidence)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from clinrag.text import content_terms
-from rag.asked_constraints import unmet_constraint
+from rag.asked_constraints import affirms_what_question_rules_out, negated_terms, unmet_constraint
 from rag.clinical_question import is_personal, lay_groups
 from rag.population import Population, population_fit
 from rag.recommendation import AGAINST, FOR, INSUFFICIENT, VERDICT_OF, Recommendation
@@ -108,7 +108,7 @@ _RECOMMEND_ASK = re.compile(r"^\s*(?:does|do|did|would)\b.*\brecommend\b|^\s*(?:
 
 def excludes_asked(question: str, sentence: str) -> bool:
     """Whether the sentence excludes something the question names ("not on dialysis" for a question on dialysis)."""
-    asked = set(content_terms(question)) - _GENERIC
+    asked = set(content_terms(question)) - _GENERIC - negated_terms(question)  # "with no other cause" is not excluded by "without other cause"
     return any(set(content_terms(m.group(1))) & asked for m in _EXCLUSION.finditer(sentence))
 
 
@@ -229,7 +229,8 @@ def recommendation_verdict(
         if rec is None:
             continue
         overlap = topic_overlap(question, sentence, contexts[i])
-        if overlap < MIN_TOPIC_OVERLAP or not _comparison_agrees(question, sentence) or excludes_asked(asked_text, sentence):
+        if (overlap < MIN_TOPIC_OVERLAP or not _comparison_agrees(question, sentence) or excludes_asked(asked_text, sentence)
+                or affirms_what_question_rules_out(asked_text, sentence)):  # "adults who are obese" for "without obesity"
             continue
         fit = population_fit(asked, rec.population_record) if rec.population_record is not None else 0.0
         if fit <= -1.0 or _pregnancy_only(asked, rec, sentence):
@@ -259,3 +260,38 @@ def recommendation_verdict(
         return RecommendationVerdict("no", i, rec, "the guideline makes no recommendation: the evidence is insufficient")
     return RecommendationVerdict(VERDICT_OF[direction], i, rec, f"the recommendation states it: {rec.cue!r}"
                                  + (f" ({rec.grade})" if rec.grade else ""))
+
+
+# ------------------------------------------------------------------------------------- comparative findings
+_ASKED_BETTER = re.compile(r"\b(?:do|does|did|is|are|was|were|would)\b\s+(?P<x>.+?)\s+(?:do|work|perform|fare)?\s*"
+                           r"(?:better|more effective|superior|work better)\s+(?:than|to)\s+(?P<y>.+?)(?:\s+(?:at|for|in|after|over|when)\b|[?,]|$)", re.I)
+_STATED_BETTER = re.compile(r"(?P<x>.+?)\b(?:results? in|resulted in|gives?|gave|produces?|produced|provides?|provided|leads? to|led to|"
+                            r"is|are|was|were)\s+(?:\w+\s+){0,4}?(?:better|more effective|superior|greater improvements?)\b"
+                            r"(?P<mid>.*?)\b(?:than|to|compared with)\s+(?P<y>.+)", re.I)
+# guideline evidence statements ("There is good evidence that ..."), not a trial's result in an abstract
+_EVIDENCE_STATEMENT = re.compile(r"\b(?:good|strong|some|fair|moderate)\s+evidence\b", re.I)
+_HEDGED = re.compile(r"\b(?:no|not|insufficient|lack\w*|conflicting|unclear|inconclusive|neither|nor|equivalent|similar)\b", re.I)
+
+
+_SHOT_WORDS = frozenset(content_terms("shot shots jab jabs injection injections pill pills treatment"))
+
+
+def comparison_verdict(question: str, sentence: str) -> str | None:
+    """"yes" when a guideline's evidence statement says what the question asks is better than what it compares it
+    with, the same way round ("There is good evidence that ... platelet-rich plasma injections result in better pain
+    and functional outcomes after 1 year than steroid injections" for "do platelet rich plasma shots do better than
+    steroid shots at 1 year?"); None otherwise (a negated, hedged or reversed comparison is left to the reader)."""
+    q = _ASKED_BETTER.search(question)
+    s = _STATED_BETTER.search(sentence)
+    if not q or not s or not _EVIDENCE_STATEMENT.search(sentence) or _HEDGED.search(sentence):
+        return None
+
+    def said(phrase: str, text: str) -> bool:  # half the phrase's terms ("shots" says nothing of what is injected)
+        terms = {t for t in content_terms(phrase) if t not in _GENERIC} - _SHOT_WORDS
+        return bool(terms) and len(terms & set(content_terms(text))) >= max(1, (len(terms) + 1) // 2)
+
+    x, y = q.group("x"), q.group("y")
+    left, right = s.group("x"), s.group("y")
+    if said(x, left) and said(y, right) and not said(y, left.split(",")[-1]):
+        return "yes"
+    return None

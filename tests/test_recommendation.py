@@ -352,3 +352,49 @@ def test_a_list_item_is_quoted_whole_without_its_marker():
     claim = "The USPSTF recommends against screening for cervical cancer in women younger than 21 years (grade D)."
     assert is_whole_sentence_quote(claim, passage)
     assert not is_whole_sentence_quote("screening for cervical cancer in women younger than 21 years (grade D).", passage)
+
+
+def test_a_condition_the_question_rules_out_is_not_met_by_a_sentence_that_has_it():
+    from rag.asked_constraints import affirms_what_question_rules_out, negated_terms
+
+    q = ("What grade does the USPSTF give to behavioral counseling on healthful diet for adults without obesity and "
+         "without known cardiovascular risk factors?")
+    assert {"obes", "risk"} <= negated_terms(q)
+    assert affirms_what_question_rules_out(q, "The USPSTF recommends referring adults who are overweight or obese "
+                                              "and have CVD risk factors to intensive counseling (grade B).") == "obes"
+    assert affirms_what_question_rules_out(q, "The USPSTF recommends individualizing counseling for adults without "
+                                              "obesity who do not have CVD risk factors (grade C).") is None
+    # the question and the sentence rule out the same thing: not an exclusion of the asked group
+    ace = "For adults with microalbuminuria without other apparent cause, initiate ACE inhibitor therapy (Moderate Recommendation)."
+    got = _verdict("Should an adult with sickle cell disease and microalbuminuria with no other cause be started on an ACE inhibitor?",
+                   [ace], ["Sickle cell disease"])
+    assert got is not None and got.verdict == "yes"
+
+
+def test_a_comparative_evidence_statement_answers_the_same_comparison_only():
+    from rag.verdict import comparison_verdict
+
+    s = ("There is good evidence in literature on lateral epicondylitis that, for patients with symptoms lasting 6 months "
+         "or more, platelet-rich plasma injections result in better pain and functional outcomes after 1 year than "
+         "steroid injections.")
+    assert comparison_verdict("Do platelet rich plasma shots do better than steroid shots at 1 year?", s) == "yes"
+    assert comparison_verdict("Do steroid shots do better than platelet rich plasma shots at 1 year?", s) is None
+    negated = "There is good evidence that platelet-rich plasma injections are not better than steroid injections."
+    assert comparison_verdict("Do platelet rich plasma shots do better than steroid shots?", negated) is None
+    trial = "Platelet-rich plasma injections resulted in better pain scores than steroid injections."  # not a guideline's evidence statement
+    assert comparison_verdict("Do platelet rich plasma shots do better than steroid shots?", trial) is None
+
+
+def test_an_imperative_after_the_clause_that_names_whom_it_is_for():
+    r = parse_recommendation("For adults with microalbuminuria without other apparent cause, initiate ACE inhibitor therapy.")
+    assert r is not None and r.direction == FOR and r.cue == "initiate"
+    r = parse_recommendation("In people with sickle cell disease, do not use meperidine for pain.")
+    assert r is not None and r.direction == AGAINST and r.cue == "do not"
+    assert parse_recommendation("For adults with microalbuminuria, the ACE inhibitor lowered protein loss in trials.") is None
+
+
+def test_steroid_shots_are_injections_not_vaccinations():
+    from rag.clinical_question import lay_groups
+
+    assert [sorted(g.clinical) for g in lay_groups("do platelet rich plasma shots do better than steroid shots?")] == [["inject"]]
+    assert any("vaccin" in g.clinical for g in lay_groups("Should I get my shots before travelling?"))
