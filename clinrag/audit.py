@@ -41,10 +41,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from clinrag.chain import GENESIS, canonical, line_hash, link_problem
 from clinrag.errors import AuditLogError
 
+__all__ = ["GENESIS", "canonical", "line_hash"]  # the chain's helpers (clinrag.chain), re-exported as before
+
 AUDIT_FILE = "audit.jsonl"
-GENESIS = "0" * 64
 FORMAT = "clinrag-audit/1"
 
 
@@ -72,15 +74,6 @@ def audit_path(index_dir: Path | str, settings=None) -> Path:
     ``clinrag.settings``), else ``<index_dir>/audit.jsonl``."""
     configured = getattr(getattr(settings, "audit", None), "log_path", None)
     return Path(configured) if configured else Path(index_dir) / AUDIT_FILE
-
-
-def canonical(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def line_hash(obj: dict[str, Any]) -> str:
-    """sha256 of the canonical JSON of a line without its own ``hash`` field."""
-    return hashlib.sha256(canonical({k: v for k, v in obj.items() if k != "hash"}).encode("utf-8")).hexdigest()
 
 
 def utc_now() -> str:
@@ -259,17 +252,9 @@ class AuditLog:
                     raise ValueError("not an object")
             except (ValueError, UnicodeDecodeError) as exc:
                 return self._bad(number, previous, f"not valid JSON ({exc}): edited, or the tail was truncated")
-            expected_seq = 0 if previous is None else previous["seq"] + 1
-            if line.get("hash") != line_hash(line):
-                return self._bad(number, previous, "the content does not match its hash: the line was edited")
-            if previous is None and (line.get("type") != "anchor" or line.get("prev") != GENESIS or line.get("seq") != 0):
-                return self._bad(number, previous, "the first line is not the anchor (seq 0, prev 000...): the start was removed or replaced")
-            if previous is not None and line.get("prev") != previous["hash"]:
-                return self._bad(number, previous, f"its prev hash does not match line {number - 1}: a line was inserted, "
-                                                   "deleted or moved here")
-            if line.get("seq") != expected_seq:
-                return self._bad(number, previous, f"seq {line.get('seq')} where {expected_seq} was expected: a line was "
-                                                   "inserted, deleted or moved here")
+            problem = link_problem(line, previous, first_check=_anchor_problem)
+            if problem:
+                return self._bad(number, previous, problem)
             previous = line
         if previous is None:
             return Verification(False, path, 0, GENESIS, None, "the log is empty (it should start with its anchor line)")
@@ -301,6 +286,12 @@ class AuditLog:
             return None
         except ValueError:
             return {"seq": None, "hash": None}
+
+
+def _anchor_problem(line: dict[str, Any]) -> str | None:
+    if line.get("type") != "anchor" or line.get("prev") != GENESIS or line.get("seq") != 0:
+        return "the first line is not the anchor (seq 0, prev 000...): the start was removed or replaced"
+    return None
 
 
 def record_answer(index_dir: Path | str, record, settings, user: str | None = None) -> dict[str, Any]:

@@ -37,6 +37,7 @@ PLACES: dict[str, tuple[int, str]] = {
     "clinrag.quantities": (0, "core"),
     "clinrag.privacy": (0, "core"),
     "clinrag.threads": (0, "core"),
+    "clinrag.chain": (0, "core"),
     "models": (0, "core"),  # shipped weights as package data
     "ingest": (1, "ingest"),
     "rag": (1, "rag"),
