@@ -29,7 +29,7 @@ from rag.calibration import CalibrationSet
 from rag.conflicts import resolve_conflicts
 from rag.focus import focus_question
 from rag.groundedness import VERBATIM_FEATURES, groundedness, verdict_precision
-from rag.generators import candidate_sentences
+from rag.drafting.extractive import candidate_sentences
 from rag.policy import (
     answerability_features,
     drafting_evidence,

@@ -31,7 +31,7 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bultrasounds?\b", "ultrasonography"),
     (r"\bno (?:chest pain|symptoms?|complaints?)\b|\bfeel(?:s|ing)? (?:totally |really |completely )?(?:fine|great|well|healthy)\b|"
      r"\bin good health\b|\bseems? (?:fine|healthy|well)\b", "asymptomatic"),
-    (r"\bblood sugar\b|\bsugar (?:tests?|levels?|checks?)\b|\bchecked for diabetes\b|\btested for diabetes\b", "blood glucose diabetes screening"),
+    (r"\b(?<!low )(?<!high )blood sugar\b|\bsugar (?:tests?|levels?|checks?)\b|\bchecked for diabetes\b|\btested for diabetes\b", "blood glucose diabetes screening"),
     (r"\bpregnancy diabetes\b|\bdiabetes (?:in|during) (?:my )?pregnancy\b|\bsugar test for pregnancy\b", "gestational diabetes screening"),
     (r"\bheart tracing\b|\bekg\b|\becg\b|\belectrocardiogram\b", "electrocardiography ECG screening"),
     (r"\bheart attack\b", "myocardial infarction cardiovascular disease"),
@@ -71,7 +71,8 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bthyroid (?:pills?|meds?|medicines?|tablets?)\b", "thyroid hormone levothyroxine treatment"),
     (r"\bthyroid number\b|\bthyroid (?:test|level)\b", "TSH thyroid function"),
     (r"\bsnor\w*\b|\bstop breathing (?:at|in my|in his|in her) (?:night|sleep)\b", "obstructive sleep apnea"),
-    (r"\bshaky and sweaty\b|\blow sugar\b|\bsugar (?:drop|is low|too low)\b", "hypoglycemia low blood glucose"),
+    (r"\bhigh blood sugar\b|\bsugar (?:is|runs|was) high\b", "hyperglycemia high blood glucose"),
+    (r"\bshaky and sweaty\b|\blow sugar\b|\blow blood sugar\b|\bsugar (?:drop|is low|too low)\b", "hypoglycemia low blood glucose"),
     (r"\b(?:stomach|tummy) bug\b|\bthrowing up\b|\bvomit\w*\b", "sick day illness vomiting"),
     (r"\bnerve squeeze\b|\bpinched nerve\b", "nerve compression"),
     (r"\bbirth control\b", "contraception"),

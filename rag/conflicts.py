@@ -37,7 +37,7 @@ from clinrag.protocols import Drafter, Reader
 from clinrag.quantities import missing_numbers, quantities
 from clinrag.records import Draft, SearchResult, SentenceRecord
 from clinrag.text import content_terms, issuer_key
-from rag.generators import candidate_sentences
+from rag.drafting.extractive import candidate_sentences
 from rag.population import read_population, population_fit
 from rag.reader import passage_input
 from rag.verdict import MIN_TOPIC_OVERLAP, topic_overlap

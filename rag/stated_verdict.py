@@ -16,7 +16,7 @@ import numpy as np
 from clinrag.protocols import Reader
 from clinrag.records import SearchResult, SentenceRecord
 from rag.asked_constraints import unmet_constraint
-from rag.generators import is_yes_no_question
+from rag.question_kind import is_yes_no_question
 from rag.population import Population, age_text, read_population
 from rag.recommendation import LEAD_OF, Recommendation, parse_recommendation, recommendation_in_passage
 from rag.verdict import VerdictDecision, comparison_verdict, decide_verdict, recommendation_verdict

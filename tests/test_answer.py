@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from clinrag.quantities import missing_numbers
 from rag.calibration import DEFAULTS
-from rag.generators import LLMDrafter, is_yes_no_question
+from rag.drafting.llm import LLMDrafter
+from rag.question_kind import is_yes_no_question
 from rag.policy import parse_cited_sentences
 from clinrag.privacy import redact
 from rag.verify import Verifier, lexical_features
@@ -166,7 +167,7 @@ def test_the_shipped_calibration_fits_the_default_settings_and_a_mismatch_is_an_
 
 def test_a_bare_llm_verdict_is_justified_with_a_verbatim_evidence_sentence(tiny_app):
     from rag.answer import Answerer
-    from rag.generators import ExtractiveDrafter
+    from rag.drafting.extractive import ExtractiveDrafter
 
     drafter = LLMDrafter(ScriptedGenerator(["No. [1]"]), tiny_app.settings.generation)
     answerer = Answerer(

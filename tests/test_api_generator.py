@@ -11,7 +11,8 @@ import pytest
 from clinrag.errors import APIEndpointError, ConfigError, InsecureEndpointError
 from clinrag.records import GenerationRequest, SearchResult
 from clinrag.settings import GenerationSettings
-from rag.generators import LLMDrafter, OpenAICompatibleGenerator
+from rag.backends.openai_http import OpenAICompatibleGenerator
+from rag.drafting.llm import LLMDrafter
 
 KEY = "sk-test-9f8e7d6c5b4a"
 REPLY = {"choices": [{"message": {"role": "assistant", "content": "Give 50000IU weekly [1]."}}]}

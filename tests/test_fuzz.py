@@ -45,7 +45,7 @@ from clinrag.settings import ChunkingSettings, Settings, load_settings, read_set
 from ingest.chunking import SECTION_SEPARATOR, chunk_document
 from ingest.loaders import decode_text, parse_jsonl, parse_markdown, parse_plain_text
 from rag.focus import FocusedQuestion, focus_question
-from rag.generators import is_yes_no_question
+from rag.question_kind import is_yes_no_question
 from rag.premise import question_premise
 from rag.retrieval import MAX_QUESTION_CHARS, clean_question
 

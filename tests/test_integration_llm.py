@@ -12,7 +12,7 @@ import pytest
 
 from clinrag.app import App
 from clinrag.settings import load_settings
-from rag.generators import LlamaJudge
+from rag.backends.llama import LlamaJudge
 from rag.models import gguf_path
 
 pytestmark = [pytest.mark.model, pytest.mark.llm]

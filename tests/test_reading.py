@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rag.focus import expand_shorthand, focus_question, reduce_message
-from rag.generators import is_yes_no_question
+from rag.question_kind import is_yes_no_question
 from rag.rerank import rerank_order
 from rag.verdict import decide_verdict
 

@@ -258,7 +258,8 @@ def test_a_personal_lay_question_is_restated_as_the_clinical_question():
 
 
 def test_a_question_that_asks_for_a_number_prefers_a_sentence_that_states_one():
-    from rag.generators import asks_for_quantity, quantity_term
+    from rag.drafting.extractive import quantity_term
+    from rag.question_kind import asks_for_quantity
 
     q = "When an opioid is prescribed for acute pain, how many days' supply will often be enough?"
     assert quantity_term(q, "Three days or less will often be sufficient.") > quantity_term(q, "Prescribe 5 mg at night.") > 0

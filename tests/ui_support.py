@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from clinrag.app import App
-from rag.generators import LLMDrafter
+from rag.drafting.llm import LLMDrafter
 from tests.conftest import unit_calibration
 from tests.fakes import HashEmbedder, LexicalReader, ScriptedGenerator
 
