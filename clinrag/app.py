@@ -17,6 +17,7 @@ from clinrag.errors import ConfigError
 from clinrag.protocols import Drafter, Embedder, Judge, Reader, Verifier
 from clinrag.records import SearchResponse
 from clinrag.settings import Settings
+from ingest.chroma_store import ChromaServer
 from ingest.index import IndexStore
 from ingest.pipeline import IngestReport, ingest_paths
 from rag.models import SentenceTransformerEmbedder
@@ -59,7 +60,8 @@ class App:
 
     def store_at(self, root: Path) -> IndexStore:
         return IndexStore(root, self.settings.index_fingerprint(), self.settings.embedding.package,
-                          lock_timeout_s=self.settings.ingest.lock_timeout_s)
+                          lock_timeout_s=self.settings.ingest.lock_timeout_s,
+                          embedding_fingerprint=self.settings.embedding_fingerprint(), server=chroma_server(self.settings))
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -136,25 +138,54 @@ class App:
         *,
         metadata: Mapping[str, Mapping[str, Any]] | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
+        user: str = "",
+        engine: Callable[[list[str]], Any] | None = None,
     ) -> IngestReport:
         """Ingest into the index. ``rebuild`` builds a new generation of the index beside the live one and swaps
         it in with one atomic step, only when something was ingested (the writer lock is held throughout).
         ``replace`` lets a file take over a doc_id another file holds; ``follow_symlinks`` reads linked files.
         ``metadata`` maps a file path to fields that replace the file's own (title, issuer, version, date, status,
-        doc_id); ``on_progress(files_done, files_total, file)`` follows the batch (see ``ingest_paths``)."""
+        doc_id); ``on_progress(files_done, files_total, file)`` follows the batch (see ``ingest_paths``). ``user`` is
+        named in the ingest log; ``engine`` embeds texts in place of the embedder (``ingest.ray_engine``)."""
 
         def run(store: IndexStore) -> IngestReport:
             return ingest_paths(
                 paths, self.settings, self.embedder, store, on_event, exclude_doc_ids,
                 replace=replace, follow_symlinks=follow_symlinks, metadata=metadata, on_progress=on_progress,
+                user=user, engine=engine,
             )
 
         if not rebuild:
             return run(self.store)
         return self.store.rebuild(run, keep=lambda report: bool(report.added))
 
+    def sync(
+        self,
+        folder: Path,
+        on_event: Callable[[str], None] = lambda _m: None,
+        *,
+        user: str = "",
+        follow_symlinks: bool = False,
+        on_progress: Callable[[int, int, str], None] | None = None,
+        engine: Callable[[list[str]], Any] | None = None,
+    ) -> IngestReport:
+        """Make the index match ``folder`` (``ingest.sync``): new and changed files ingested, unchanged skipped,
+        documents whose file left the folder removed; documents of other chunking settings re-processed."""
+        from ingest.sync import sync_folder
+
+        return sync_folder(folder, self.settings, self.embedder, self.store, on_event, user=user,
+                           follow_symlinks=follow_symlinks, on_progress=on_progress, engine=engine)
+
 
 # ------------------------------------------------------------------------------------------ factories
+def chroma_server(settings: Settings) -> ChromaServer | None:
+    """The Chroma server of the setting ``vectors`` (mode server), or None for the embedded store."""
+    v = settings.vectors
+    if v.mode != "server":
+        return None
+    return ChromaServer(v.host, v.port, v.ssl, v.auth_header, v.auth_token.get_secret_value(), v.collection_prefix)
+
+
 # Each builds one part from settings, importing the answer stack only when called.
 def build_reader(settings: Settings) -> Reader:
     from rag.reader import CrossEncoderReader

@@ -28,7 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add or update documents (PDF, Markdown, text, JSONL) in the index")
-    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("paths", nargs="*", type=Path)
+    p.add_argument("--sync", type=Path, default=None, metavar="DIR",
+                   help="make the index match this folder: new and changed files ingested, unchanged skipped, documents "
+                        "whose file left the folder removed, documents of other chunking settings re-processed")
     p.add_argument("--rebuild", action="store_true", help="build a fresh index from these paths and swap it in")
     p.add_argument("--replace", action="store_true",
                    help="let these files take over doc_ids that other files hold (otherwise an error for that file)")
@@ -108,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--reason", default="")
     a.add_argument("--yes", action="store_true", help="confirm the deletion")
     a.add_argument("--json", action="store_true")
+    _common(a)
+    a = actions.add_parser("log", help="every change to the library (ingest, update, remove, delete, supersede, retire, "
+                                       "restore, trust), hash-chained; --verify checks the chain")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--doc", default=None, metavar="DOC_ID", help="only the changes of this document")
+    a.add_argument("--last", type=int, default=0, metavar="N", help="only the last N changes (default: all)")
+    a.add_argument("--verify", action="store_true", help="walk the chain; exit 1 naming the first edited, inserted or "
+                                                         "deleted record")
+    a.add_argument("--expect-head", default=None, metavar="HASH", help="with --verify: the head recorded earlier")
     _common(a)
     a = actions.add_parser("issuers", help="every issuer with its trust mark (trusted, untrusted or unknown)")
     a.add_argument("--json", action="store_true")
@@ -218,12 +230,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from clinrag.app import App
     from ingest.sanitize import display
 
+    from clinrag.users import local_identity
+
     app = App(_settings(args))
+    if args.sync is not None and (args.paths or args.rebuild or args.replace):
+        raise ConfigError("--sync DIR makes the index match one folder; give no other paths, --rebuild or --replace with it")
+    if args.sync is None and not args.paths:
+        raise ConfigError("name the files or folders to ingest, or --sync DIR")
+    user = local_identity().name
     started = time.perf_counter()
-    report = app.ingest(
-        args.paths, on_event=lambda m: print(display(m, 2000), file=sys.stderr), rebuild=args.rebuild,
-        replace=args.replace, follow_symlinks=args.follow_symlinks,
-    )
+    event = lambda m: print(display(m, 2000), file=sys.stderr)  # noqa: E731
+    if args.sync is not None:
+        report = app.sync(args.sync, on_event=event, user=user, follow_symlinks=args.follow_symlinks)
+    else:
+        report = app.ingest(args.paths, on_event=event, rebuild=args.rebuild, replace=args.replace,
+                            follow_symlinks=args.follow_symlinks, user=user)
     wall = time.perf_counter() - started
     if args.json:
         _print_json({**report.to_dict(), "wall_s": round(wall, 2), "index": app.store.stats()})
@@ -352,15 +373,46 @@ def _library_trust(args: argparse.Namespace, settings, library) -> int:
     return 0
 
 
+def _library_log(args: argparse.Namespace, library) -> int:
+    """`clinrag library log [--json] [--verify]`: the hash-chained ingest log."""
+    from ingest.sanitize import display
+
+    if args.verify:
+        result = library.verify_history(args.expect_head)
+        if args.json:
+            _print_json(result.to_dict())
+        else:
+            print(result.message())
+        return 0 if result.ok else 1
+    entries = library.history(args.doc)
+    if args.last > 0:
+        entries = entries[-args.last:]
+    if args.json:
+        _print_json(entries)
+        return 0
+    for e in entries:
+        chunks = f"+{e['chunks_added']}/-{e['chunks_removed']}"
+        failed = "" if e["outcome"] == "ok" else f" [{e['outcome'].upper()}]"
+        print(f"{e['seq']:>6} {display(e['at'], 20)} {display(e['action'], 9):<9} {display(e['user'] or '-', 24):<24} "
+              f"{display(e['doc_id'] or '-', 40):<40} {chunks:>11}{failed}  {display(e['file'], 120)}"
+              + (f"  ({display(e['detail'], 200)})" if e["detail"] else ""))
+    print(f"{len(entries)} change(s)")
+    return 0
+
+
 def cmd_library(args: argparse.Namespace) -> int:
     from clinrag.app import App
     from clinrag.errors import LibraryError
     from ingest.library import Library
     from ingest.sanitize import display
 
+    from clinrag.users import local_identity
+
     settings = _settings(args)
     store = App(settings).store
-    library = Library(store)
+    library = Library(store, user=local_identity().name)
+    if args.action == "log":
+        return _library_log(args, library)
     if args.action == "list":
         if args.log:
             entries = library.log()

@@ -117,6 +117,30 @@ class IngestSettings(_Section):
     )
 
 
+class VectorSettings(_Section):
+    """Where the dense vectors live. The catalog and the BM25 postings always stay in the local index folder."""
+
+    mode: Literal["embedded", "server"] = Field(
+        "embedded", description="embedded: Chroma's PersistentClient in <index>/<generation>/chroma; server: a Chroma "
+        "server (`chroma run`) reached with chromadb.HttpClient at host:port, one collection per index generation.",
+    )
+    host: str = Field("127.0.0.1", description="Chroma server host (mode server).")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (mode server).")
+    ssl: bool = Field(False, description="Talk HTTPS to the Chroma server.")
+    auth_header: str = Field(
+        "", description="Name of the header the server wants for authentication, e.g. 'Authorization' or "
+        "'X-Chroma-Token' (empty: none). Its value is auth_token.",
+    )
+    auth_token: SecretStr = Field(
+        SecretStr(""), description="Value of auth_header (e.g. 'Bearer ...'); a secret: never printed, never part of a "
+        "fingerprint. Set it with CLINRAG_VECTORS__AUTH_TOKEN.",
+    )
+    collection_prefix: str = Field(
+        "clinrag", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$",
+        description="First part of the server's collection names (<prefix>-<hash of the index folder>-<generation>).",
+    )
+
+
 class UISettings(_Section):
     app_factory: str = Field(
         "", description="'module:function' naming a function (settings) -> App that builds the Streamlit app's App "
@@ -258,6 +282,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = AuditSettings()
     auth: AuthSettings = AuthSettings()
     ui: UISettings = UISettings()
+    vectors: VectorSettings = VectorSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -280,13 +305,17 @@ class Settings(BaseSettings):
         """Hash of every setting that changes chunks or their embeddings."""
         return _digest({"chunking": self.chunking.model_dump(), "embedding": _embedding_identity(self.embedding)})
 
+    def embedding_fingerprint(self) -> str:
+        """Hash of every setting that changes a chunk's vector given its text: what a re-chunked document may reuse."""
+        return _digest({"embedding": _embedding_identity(self.embedding)})
+
     def fingerprint(self) -> str:
         """Hash of every setting that changes an answer (paths and runtime knobs excluded)."""
         data = self.model_dump(
             mode="json",
             exclude={"data_dir", "index_dir", "eval_dir", "eval_index_dir", "model_cache_dir", "upload_dir", "api_key",
                      "ui_password", "users_file",
-                     "max_file_mb", "ingest", "audit", "auth", "ui"},
+                     "max_file_mb", "ingest", "audit", "auth", "ui", "vectors"},
         )
         data["embedding"] = _embedding_identity(self.embedding)
         data["generation"] = {

@@ -22,54 +22,29 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import sqlite3
 import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from clinrag.errors import DocIdConflictError, IndexStateError
 from clinrag.records import Chunk, Document
-from ingest.chroma_store import ChromaVectors
+from ingest import ingest_log
+from ingest.chroma_store import ChromaServer, ChromaVectors
+from ingest.library_records import ISSUER_TRUST, LibraryRecords  # noqa: F401 - ISSUER_TRUST importable from here
 from ingest.lexical import CatalogLexicalIndex, PostingsCache, term_counts
+from ingest.catalog_schema import (  # noqa: F401 - the layout's names, importable from here as before
+    CATALOG, CURRENT, GENERATION as _GENERATION, SCHEMA, SCHEMA_VERSION, columns as _columns,
+    create_schema as _create_schema, migrate_v1 as _migrate_v1, migrate_v2 as _migrate_v2,
+)
+from ingest.generations import Generations
 from ingest.locking import IndexLock
 from ingest.sanitize import display
-
-SCHEMA_VERSION = 2
-CURRENT = "CURRENT"
-CATALOG = "catalog.sqlite"
-_GENERATION = re.compile(r"gen-(\d{6,})")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, title TEXT, issuer TEXT, version TEXT, date TEXT, status TEXT,
-    source_path TEXT, sha256 TEXT, n_pages INTEGER, n_chars INTEGER, n_chunks INTEGER,
-    metadata TEXT, ingested_at TEXT, flags TEXT NOT NULL DEFAULT '[]', source_key TEXT NOT NULL DEFAULT '');
-CREATE TABLE IF NOT EXISTS chunks (
-    ck INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, ord INTEGER, text TEXT,
-    char_start INTEGER, char_end INTEGER, page_start INTEGER, page_end INTEGER, section TEXT, terms TEXT,
-    n_terms INTEGER NOT NULL DEFAULT 1, flags TEXT NOT NULL DEFAULT '[]');
-CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
-CREATE TABLE IF NOT EXISTS postings (
-    term TEXT NOT NULL, ck INTEGER NOT NULL, tf INTEGER NOT NULL, dl INTEGER NOT NULL,
-    PRIMARY KEY (term, ck)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS library (
-    doc_id TEXT PRIMARY KEY, status TEXT, superseded_by TEXT, retired INTEGER NOT NULL DEFAULT 0,
-    reason TEXT NOT NULL DEFAULT '', updated_at TEXT);
-CREATE TABLE IF NOT EXISTS library_log (at TEXT, action TEXT, doc_id TEXT, detail TEXT);
-CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
-"""
-
-# issuer trust (the librarian's trusted / untrusted issuers): created when first used, so catalogs written before it
-# need no upgrade; keyed by issuer_key (``clinrag.text.issuer_key``: case and spacing folded)
-ISSUER_TRUST = """CREATE TABLE IF NOT EXISTS issuer_trust (
-    issuer_key TEXT PRIMARY KEY, issuer TEXT NOT NULL, trust TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
-    updated_at TEXT)"""
+from ingest.verification import Consistency, IndexVerification  # noqa: F401 - Consistency importable from here
 
 _CHUNK_COLUMNS = (
     "c.chunk_id, c.doc_id, c.text, c.char_start, c.char_end, c.page_start, c.page_end, c.section, c.flags AS chunk_flags,"
@@ -86,6 +61,7 @@ class PreparedDocument:
     chunks: tuple[Chunk, ...]
     vectors: np.ndarray
     terms: tuple[tuple[str, ...], ...]
+    reused: int = 0  # chunks whose vector came from the index (same chunk, same embedded text), not the embedder
 
 
 @dataclass
@@ -94,25 +70,6 @@ class ApplyResult:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
 
-
-@dataclass
-class Consistency:
-    """What ``IndexStore.verify`` found. ``visible_ok``: every catalog chunk has its postings and its vector (what
-    readers rely on). ``ok``: also no stray vector, generation folder or temporary file (what ``recover`` leaves)."""
-
-    documents: int = 0
-    chunks: int = 0
-    vectors: int = 0
-    problems: list[str] = field(default_factory=list)
-    leftovers: list[str] = field(default_factory=list)
-
-    @property
-    def visible_ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not self.leftovers
 
 
 def source_key(document: Document) -> str:
@@ -161,18 +118,22 @@ def _legacy_same_source(stored: str, document: Document) -> bool:
     return Path(stored).name == Path(document.origin or document.source_path).name
 
 
-class IndexStore:
+class IndexStore(Generations, IndexVerification, LibraryRecords):
     """Reads and writes one index folder. The constructor opens nothing.
 
     ``pinned`` makes a store read and write one generation folder whatever ``CURRENT`` says (a rebuild writes the
     next generation through such a store before swapping it in)."""
 
     def __init__(
-        self, root: Path, index_fingerprint: str, embedder_name: str, pinned: Path | None = None, lock_timeout_s: float | None = None
+        self, root: Path, index_fingerprint: str, embedder_name: str, pinned: Path | None = None, lock_timeout_s: float | None = None,
+        *, embedding_fingerprint: str | None = None, server: ChromaServer | None = None,
     ) -> None:
         self.root = Path(root)
         self.index_fingerprint = index_fingerprint
         self.embedder_name = embedder_name
+        # what the vectors depend on (embedder and embedded text); None: only the whole index fingerprint is compared
+        self.embedding_fingerprint = embedding_fingerprint
+        self.server = server  # None: embedded Chroma in <generation>/chroma; else a Chroma server (ingest.chroma_store)
         self.lock = IndexLock(self.root) if lock_timeout_s is None else IndexLock(self.root, lock_timeout_s)
         self._pinned = Path(pinned) if pinned is not None else None
         self._schema_ready: set[str] = set()
@@ -202,45 +163,15 @@ class IndexStore:
 
     @property
     def vectors(self) -> ChromaVectors:
-        return ChromaVectors.shared(self.data_dir() / "chroma")
+        return ChromaVectors.shared(self.data_dir() / "chroma", self.server)
+
+    def _staging(self, folder: Path) -> "IndexStore":
+        return IndexStore(self.root, self.index_fingerprint, self.embedder_name, pinned=folder,
+                          embedding_fingerprint=self.embedding_fingerprint, server=self.server)
 
     def exists(self) -> bool:
         return self.catalog_path.exists()
 
-    def _generations(self) -> list[Path]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p for p in self.root.iterdir() if p.is_dir() and _GENERATION.fullmatch(p.name))
-
-    def _next_generation(self) -> Path:
-        numbers = [int(_GENERATION.fullmatch(p.name).group(1)) for p in self._generations()]  # type: ignore[union-attr]
-        return self.root / f"gen-{max(numbers, default=0) + 1:06d}"
-
-    def _initialise(self) -> None:
-        """A new index starts in the generation layout (under the writer lock)."""
-        if self._pinned is not None or (self.root / CURRENT).exists() or (self.root / CATALOG).exists():
-            return
-        self._remove_stray_generations()  # no live index yet: left by a writer killed before its first commit
-        folder = self._next_generation()
-        folder.mkdir(parents=True, exist_ok=True)
-        self._point_to(folder)
-
-    def _point_to(self, folder: Path) -> None:
-        """Make ``folder`` the live generation in one atomic step."""
-        tmp = self.root / f"{CURRENT}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(folder.name + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.root / CURRENT)
-        try:
-            dir_fd = os.open(self.root, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError:
-            pass
 
     # ---------------------------------------------------------------- connections and schema
     def _connect(self, folder: Path | None = None) -> sqlite3.Connection:
@@ -266,6 +197,7 @@ class IndexStore:
                         _migrate_v1(conn)
                     else:
                         _create_schema(conn)
+                    _migrate_v2(conn)
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:
@@ -289,16 +221,24 @@ class IndexStore:
             row = conn.execute("SELECT value FROM state WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
 
-    def check_compatible(self) -> None:
-        """Refuse to mix chunks or vectors made with other settings."""
+    def check_compatible(self, reprocess: bool = False) -> None:
+        """Refuse to mix chunks or vectors made with other settings. ``reprocess`` (a sync) accepts other chunking
+        settings as long as the vectors were made the same way (same embedder and embedded text): the documents
+        written with the old chunking are then re-processed one by one, and searches may meet both meanwhile."""
         state = self.state()
         found = state.get("index_fingerprint")
-        if found and found != self.index_fingerprint:
-            raise IndexStateError(
-                f"index {self.root} was built with settings fingerprint {found}, current settings give "
-                f"{self.index_fingerprint} (chunking or embedder changed); use another --index folder or "
-                f"rebuild with `clinrag ingest --rebuild ...`"
-            )
+        if not found or found == self.index_fingerprint:
+            return
+        same_vectors = self.embedding_fingerprint is not None and state.get("embedding_fingerprint") == self.embedding_fingerprint
+        if reprocess and same_vectors:
+            return
+        what = "chunking changed" if same_vectors else "chunking or embedder changed"
+        fix = ("re-process the affected documents with `clinrag ingest --sync DIR`, or rebuild with `clinrag ingest "
+               "--rebuild ...`") if same_vectors else "rebuild with `clinrag ingest --rebuild ...`"
+        raise IndexStateError(
+            f"index {self.root} was built with settings fingerprint {found}, current settings give "
+            f"{self.index_fingerprint} ({what}); use another --index folder or {fix}"
+        )
 
     def require_ready(self) -> None:
         if not self.exists() or not self.state().get("generation"):
@@ -324,13 +264,15 @@ class IndexStore:
         return {doc_id: row["sha256"] for doc_id, row in self.document_owners().items()}
 
     def document_owners(self) -> dict[str, dict[str, str]]:
-        """doc_id -> sha256, source_path and source_key of every document."""
+        """doc_id -> sha256, source_path, source_key and fingerprint (the index fingerprint it was processed with)
+        of every document."""
         if not self.exists():
             return {}
         with closing(self._connect()) as conn:
             return {
-                r["doc_id"]: {"sha256": r["sha256"], "source_path": r["source_path"], "source_key": r["source_key"]}
-                for r in conn.execute("SELECT doc_id, sha256, source_path, source_key FROM documents")
+                r["doc_id"]: {"sha256": r["sha256"], "source_path": r["source_path"], "source_key": r["source_key"],
+                              "fingerprint": r["fingerprint"]}
+                for r in conn.execute("SELECT doc_id, sha256, source_path, source_key, fingerprint FROM documents")
             }
 
     def chunks(self, chunk_ids: Iterable[str], include_retired: bool = False) -> dict[str, dict[str, Any]]:
@@ -393,15 +335,20 @@ class IndexStore:
         *,
         replace: bool = False,
         audit: tuple[str, str] | None = None,
+        user: str = "",
+        released: frozenset[str] = frozenset(),
+        reprocess: bool = False,
     ) -> ApplyResult:
         """Add or replace ``prepared`` documents and remove ``remove_doc_ids``, all or nothing, under the writer
         lock. A prepared document whose doc_id another source file holds raises ``DocIdConflictError`` (nothing
-        is written) unless ``replace`` or its front matter supersedes that doc_id. ``audit`` (action, detail)
-        also forgets the library decisions of the removed documents and logs the removal, in the same commit."""
+        is written) unless ``replace``, its front matter supersedes that doc_id, or the doc_id is ``released`` (its
+        file left a folder kept in sync). ``audit`` (action, detail) also forgets the library decisions of the
+        removed documents and logs the removal, in the same commit. Every change is logged in the ingest log
+        (``ingest.ingest_log``) with ``user``, in the same commit. ``reprocess``: see ``check_compatible``."""
         with self.lock.hold("ingest"):
             self._initialise()
-            self.check_compatible()
-            return self._apply(prepared, remove_doc_ids, replace, audit)
+            self.check_compatible(reprocess)
+            return self._apply(prepared, remove_doc_ids, replace, audit, user, released)
 
     def _apply(
         self,
@@ -409,6 +356,8 @@ class IndexStore:
         remove_doc_ids: Sequence[str],
         replace: bool,
         audit: tuple[str, str] | None = None,
+        user: str = "",
+        released: frozenset[str] = frozenset(),
     ) -> ApplyResult:
         result = ApplyResult()
         replaced = {p.document.doc_id for p in prepared} | set(remove_doc_ids)
@@ -419,12 +368,13 @@ class IndexStore:
         try:
             owners = self._owners(conn, replaced)
             for p in prepared:
-                problem = claim_conflict(owners.get(p.document.doc_id), p.document, replace)
+                problem = claim_conflict(owners.get(p.document.doc_id), p.document, replace or p.document.doc_id in released)
                 if problem:
                     raise DocIdConflictError(display(p.document.source_path, 1000), problem, conflict_fix(p.document.doc_id))
             revision = _state_int(conn, "generation")
             vectors.sync(revision)
-            live_before = self._chunk_ids_of(conn, replaced)
+            before = self._chunk_ids_by_doc(conn, replaced)
+            live_before = set().union(*before.values()) if before else set()
             fresh_ids = {cid for cid in new_ids if cid not in live_before}
             if fresh_ids:
                 stacked = np.concatenate([p.vectors for p in prepared])
@@ -437,16 +387,32 @@ class IndexStore:
                 added_vectors = [new_ids[i] for i in keep]
                 vectors.add(added_vectors, stacked[keep], [metas[i] for i in keep])
             conn.execute("BEGIN IMMEDIATE")
+            self._forget_files(conn, [o.get("source_key") or "" for o in owners.values()])
             n_delta, len_delta = self._delete_documents(conn, replaced)
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            log = []
             for p in prepared:
-                n, length = _insert_document(conn, p, now)
+                n, length = _insert_document(conn, p, now, self.index_fingerprint)
                 n_delta += n
                 len_delta += length
-            if audit is not None:
-                for doc_id in remove_doc_ids:
+                d, old = p.document, before.get(p.document.doc_id, set())
+                ids = {c.chunk_id for c in p.chunks}
+                log.append(ingest_log.entry(
+                    "update" if d.doc_id in owners else "ingest", d.doc_id, user=user, file=d.source_path, sha256=d.sha256,
+                    chunks_added=len(ids - old), chunks_removed=len(old - ids), at=now,
+                    detail=f"{len(ids)} chunks" + ("" if d.doc_id not in owners or owners[d.doc_id]["sha256"] != d.sha256
+                                                   else "; same file, re-processed with other settings")))
+            for doc_id in remove_doc_ids:
+                if audit is not None:
                     conn.execute("DELETE FROM library WHERE doc_id=?", (doc_id,))
                     conn.execute("INSERT INTO library_log VALUES (?,?,?,?)", (now, audit[0], doc_id, audit[1]))
+                if doc_id in owners:
+                    action, detail = audit or ("remove", "its vectors were missing after an interrupted write; ingest it again")
+                    log.append(ingest_log.entry(
+                        action if action in ingest_log.ACTIONS else "delete", doc_id, user=user,
+                        file=owners[doc_id]["source_path"], sha256=owners[doc_id]["sha256"],
+                        chunks_removed=len(before.get(doc_id, ())), detail=detail, at=now))
+            ingest_log.append(conn, log)
             generation = _state_int(conn, "generation") + 1
             updates = {
                 "generation": str(generation),
@@ -457,6 +423,8 @@ class IndexStore:
                 "updated_at": now,
                 "schema": str(SCHEMA_VERSION),
             }
+            if self.embedding_fingerprint is not None:
+                updates["embedding_fingerprint"] = self.embedding_fingerprint
             conn.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", list(updates.items()))
             conn.execute("COMMIT")
         except BaseException:
@@ -475,6 +443,54 @@ class IndexStore:
             (result.updated if p.document.doc_id in owners else result.added).append(p.document.doc_id)
         result.removed = sorted(d for d in remove_doc_ids if d in owners)
         return result
+
+    def restamp(self, doc_ids: Sequence[str]) -> None:
+        """Mark documents as processed with the current settings without rewriting them (re-chunking them with these
+        settings gave the very chunks and embedded texts they hold). Not a library change: not logged."""
+        if not doc_ids:
+            return
+        with self.lock.hold("restamp"):
+            self.check_compatible(reprocess=True)
+            with closing(self._connect()) as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.executemany("UPDATE documents SET fingerprint=? WHERE doc_id=?",
+                                     [(self.index_fingerprint, d) for d in doc_ids])
+                    stamps = [("index_fingerprint", self.index_fingerprint)]
+                    if self.embedding_fingerprint is not None:
+                        stamps.append(("embedding_fingerprint", self.embedding_fingerprint))
+                    conn.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", stamps)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+
+    def chunk_sources(self, doc_ids: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """(chunk_id, document title, section, text) of every chunk the catalog holds for these documents."""
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids or not self.exists():
+            return []
+        out: list[tuple[str, str, str, str]] = []
+        with closing(self._connect()) as conn:
+            for i in range(0, len(ids), 500):
+                batch = ids[i : i + 500]
+                marks = ",".join("?" * len(batch))
+                out += [(r[0], r[1] or "", r[2] or "", r[3] or "") for r in conn.execute(
+                    f"SELECT c.chunk_id, d.title, c.section, c.text FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+                    f" WHERE c.doc_id IN ({marks})", batch)]
+        return out
+
+    @staticmethod
+    def _chunk_ids_by_doc(conn: sqlite3.Connection, doc_ids: set[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        ids = list(doc_ids)
+        for i in range(0, len(ids), 500):
+            batch = ids[i : i + 500]
+            marks = ",".join("?" * len(batch))
+            for doc_id, chunk_id in conn.execute(f"SELECT doc_id, chunk_id FROM chunks WHERE doc_id IN ({marks})", batch):
+                out.setdefault(doc_id, set()).add(chunk_id)
+        return out
 
     @staticmethod
     def _owners(conn: sqlite3.Connection, doc_ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -508,260 +524,9 @@ class IndexStore:
             conn.execute(f"DELETE FROM documents WHERE doc_id IN ({marks})", batch)
         return -n, -length
 
-    def remove_orphan_vectors(self) -> int:
-        """Delete vectors the catalog does not know (left by a process killed mid-write)."""
-        with closing(self._connect()) as conn:
-            live = {r[0] for r in conn.execute("SELECT chunk_id FROM chunks")}
-        vectors = self.vectors
-        if vectors.count() == len(live):
-            return 0
-        orphans = sorted(vectors.ids() - live)
-        if orphans:
-            vectors.delete(orphans)
-        return len(orphans)
 
-    def recover(self) -> dict[str, Any]:
-        """Clear what an interrupted writer left (under the writer lock): generation folders that never became
-        live, temporary files, vectors the catalog does not know; documents whose vectors went missing are removed
-        from the catalog, so the next ingest adds them again. Returns what was done."""
-        done: dict[str, Any] = {}
-        with self.lock.hold("recover"):
-            stray = self._remove_stray_generations()
-            if stray:
-                done["removed_generations"] = stray
-            if self._pinned is None and (self.root / CURRENT).exists() and (self.root / CATALOG).exists():
-                self._remove_old(self.root, legacy=True)  # a first rebuild was killed after its swap
-                done["removed_former_layout"] = True
-            (self.root / f"{CURRENT}.tmp").unlink(missing_ok=True)
-            if not self.exists():
-                return done
-            folder = self.data_dir()
-            for old in folder.glob("bm25-*.pkl*"):
-                old.unlink(missing_ok=True)
-            with closing(self._connect()) as conn:
-                catalog = {r[0]: r[1] for r in conn.execute("SELECT chunk_id, doc_id FROM chunks")}
-            vectors = self.vectors
-            if vectors.count() != len(catalog):
-                have = vectors.ids()
-                orphans = sorted(have - set(catalog))
-                if orphans:
-                    vectors.delete(orphans)
-                    done["removed_vectors"] = len(orphans)
-                missing_docs = sorted({catalog[c] for c in set(catalog) - have})
-                if missing_docs:
-                    self._apply([], missing_docs, False)
-                    done["removed_documents_without_vectors"] = missing_docs
-        return done
-
-    def _remove_stray_generations(self) -> list[str]:
-        """Delete generation folders that are not live (under the writer lock: none is being built then)."""
-        if self._pinned is not None:
-            return []
-        live = self.data_dir() if (self.root / CURRENT).exists() else None
-        stray = [p for p in self._generations() if p != live]
-        for folder in stray:
-            ChromaVectors.forget(folder / "chroma")
-            shutil.rmtree(folder, ignore_errors=True)
-        return [p.name for p in stray]
-
-    def verify(self) -> Consistency:
-        """Check that catalog, postings and vectors agree (read only)."""
-        report = Consistency()
-        if self._pinned is None and (self.root / CURRENT).exists():
-            live = self.data_dir()
-            report.leftovers += [f"generation folder {p.name} is not live" for p in self._generations() if p != live]
-            if not live.is_dir():
-                report.problems.append(f"{CURRENT} names {live.name}, which does not exist")
-                return report
-        if (self.root / f"{CURRENT}.tmp").exists():
-            report.leftovers.append(f"{CURRENT}.tmp")
-        if self._pinned is None and (self.root / CURRENT).exists() and (self.root / CATALOG).exists():
-            report.leftovers.append("the catalog of the former layout beside the generation folders")
-        if not self.exists():
-            return report
-        folder = self.data_dir()
-        report.leftovers += [f"pickle {p.name}" for p in folder.glob("bm25-*.pkl*")]
-        with closing(self._connect()) as conn:
-            rows = conn.execute("SELECT ck, chunk_id, doc_id, terms, n_terms FROM chunks").fetchall()
-            docs = {r[0]: r[1] for r in conn.execute("SELECT doc_id, n_chunks FROM documents")}
-            state = {r[0]: r[1] for r in conn.execute("SELECT key, value FROM state")}
-            postings: dict[int, dict[str, int]] = {}
-            lengths: dict[int, set[int]] = {}
-            for term, ck, tf, dl in conn.execute("SELECT term, ck, tf, dl FROM postings"):
-                postings.setdefault(ck, {})[term] = tf
-                lengths.setdefault(ck, set()).add(dl)
-        report.documents, report.chunks = len(docs), len(rows)
-        per_doc: dict[str, int] = {}
-        expected_len = 0
-        bad_postings = 0
-        for r in rows:
-            per_doc[r["doc_id"]] = per_doc.get(r["doc_id"], 0) + 1
-            terms = (r["terms"] or "").split()
-            expected_len += max(1, len(terms))
-            n_terms = max(1, len(terms))
-            if r["n_terms"] != n_terms or postings.pop(r["ck"], {}) != term_counts(terms) or lengths.get(r["ck"], {n_terms}) != {n_terms}:
-                bad_postings += 1
-        if bad_postings:
-            report.problems.append(f"{bad_postings} chunk(s) whose BM25 postings do not match their terms")
-        if postings:
-            report.problems.append(f"{len(postings)} chunk key(s) in the postings that the catalog does not hold")
-        if int(state.get("lexical_n") or 0) != len(rows) or int(state.get("lexical_len") or 0) != expected_len:
-            report.problems.append(
-                f"BM25 totals say {state.get('lexical_n')} chunks / {state.get('lexical_len')} terms, "
-                f"the catalog holds {len(rows)} / {expected_len}"
-            )
-        orphan_chunks = set(per_doc) - set(docs)
-        if orphan_chunks:
-            report.problems.append(f"chunks of {len(orphan_chunks)} document(s) the catalog does not list")
-        wrong = [d for d, n in docs.items() if per_doc.get(d, 0) != n]
-        if wrong:
-            report.problems.append(f"{len(wrong)} document(s) whose chunk count is wrong (e.g. {display(wrong[0], 80)})")
-        have = self.vectors.ids()
-        report.vectors = len(have)
-        catalog_ids = {r["chunk_id"] for r in rows}
-        missing = catalog_ids - have
-        if missing:
-            report.problems.append(f"{len(missing)} catalog chunk(s) have no vector")
-        extra = have - catalog_ids
-        if extra:
-            report.leftovers.append(f"{len(extra)} vector(s) the catalog does not know (ignored by searches)")
-        return report
-
-    # ---------------------------------------------------------------- rebuild
-    def rebuild(self, build: Callable[["IndexStore"], Any], keep: Callable[[Any], bool]) -> Any:
-        """Build a new generation with ``build(staging_store)`` and, if ``keep(result)``, make it live with one
-        atomic replace of ``CURRENT``; otherwise delete it. The writer lock is held throughout, so no other
-        writer's change can be lost in the swap. Library decisions (retired, superseded) carry over."""
-        with self.lock.hold("rebuild"):
-            if self.exists():  # upgrade a catalog of the former layout now, not while readers wait on the lock
-                self._connect().close()
-            self._remove_stray_generations()  # a rebuild killed earlier left its folder
-            folder = self._next_generation()
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True)
-            staging = IndexStore(self.root, self.index_fingerprint, self.embedder_name, pinned=folder)
-            try:
-                result = build(staging)
-                swap = keep(result)
-                if swap and self.exists():
-                    self._copy_library(staging)
-            except BaseException:
-                ChromaVectors.forget(folder / "chroma")
-                shutil.rmtree(folder, ignore_errors=True)
-                raise
-            if not swap:
-                ChromaVectors.forget(folder / "chroma")
-                shutil.rmtree(folder, ignore_errors=True)
-                return result
-            old = self.data_dir()
-            legacy = old == self.root
-            self._point_to(folder)
-            self._remove_old(old, legacy)
-            return result
-
-    def _copy_library(self, staging: "IndexStore") -> None:
-        with closing(self._connect()) as source, closing(staging._connect()) as target:
-            library = source.execute("SELECT * FROM library").fetchall()
-            log = source.execute("SELECT * FROM library_log").fetchall()
-            target.execute("BEGIN IMMEDIATE")
-            target.executemany("INSERT OR REPLACE INTO library VALUES (?,?,?,?,?,?)", [tuple(r) for r in library])
-            target.executemany("INSERT INTO library_log VALUES (?,?,?,?)", [tuple(r) for r in log])
-            source.execute(ISSUER_TRUST)
-            target.execute(ISSUER_TRUST)
-            trust = source.execute("SELECT issuer_key, issuer, trust, reason, updated_at FROM issuer_trust").fetchall()
-            target.executemany("INSERT OR REPLACE INTO issuer_trust VALUES (?,?,?,?,?)", [tuple(r) for r in trust])
-            target.execute("COMMIT")
-
-    def _remove_old(self, old: Path, legacy: bool) -> None:
-        ChromaVectors.forget(old / "chroma")
-        if legacy:  # the former layout kept the index in the folder itself
-            for name in (CATALOG, f"{CATALOG}-journal", f"{CATALOG}-wal", f"{CATALOG}-shm"):
-                (old / name).unlink(missing_ok=True)
-            shutil.rmtree(old / "chroma", ignore_errors=True)
-            for pkl in old.glob("bm25-*.pkl*"):
-                pkl.unlink(missing_ok=True)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-        self._schema_ready.discard(str(old))
-        self._postings_caches.pop(str(old), None)
-
-    # ---------------------------------------------------------------- library decisions
-    def set_library(self, doc_id: str, action: str, detail: str, **values: Any) -> None:
-        """Record a librarian's decision on ``doc_id`` (``status``, ``superseded_by``, ``retired``, ``reason``)
-        and log it, in one transaction under the writer lock. The decision outlives re-ingestion and rebuilds."""
-        with self.lock.hold(f"library {action}"):
-            with closing(self._connect()) as conn:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-                    row = conn.execute("SELECT * FROM library WHERE doc_id=?", (doc_id,)).fetchone()
-                    current = dict(row) if row else {"doc_id": doc_id, "status": None, "superseded_by": None, "retired": 0, "reason": ""}
-                    current.update(values)
-                    current["updated_at"] = now
-                    conn.execute(
-                        "INSERT OR REPLACE INTO library VALUES (?,?,?,?,?,?)",
-                        (doc_id, current["status"], current["superseded_by"], int(current["retired"]), current["reason"] or "", now),
-                    )
-                    conn.execute("INSERT INTO library_log VALUES (?,?,?,?)", (now, action, doc_id, detail))
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-
-    def library_log(self, doc_id: str | None = None) -> list[dict[str, Any]]:
-        if not self.exists():
-            return []
-        with closing(self._connect()) as conn:
-            if doc_id is None:
-                rows = conn.execute("SELECT * FROM library_log ORDER BY rowid").fetchall()
-            else:
-                rows = conn.execute("SELECT * FROM library_log WHERE doc_id=? ORDER BY rowid", (doc_id,)).fetchall()
-        return [dict(r) for r in rows]
-
-    # ---------------------------------------------------------------- issuer trust
-    def set_issuer_trust(self, key: str, issuer: str, trust: str | None, detail: str, reason: str = "") -> None:
-        """Record the librarian's trust in an issuer (``trusted``, ``untrusted``; None forgets it) and log it in
-        ``library_log`` (doc_id ``issuer:<issuer>``), in one transaction under the writer lock."""
-        with self.lock.hold(f"issuer trust {trust or 'cleared'}"):
-            with closing(self._connect()) as conn:
-                conn.execute(ISSUER_TRUST)
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-                    if trust is None:
-                        conn.execute("DELETE FROM issuer_trust WHERE issuer_key=?", (key,))
-                    else:
-                        conn.execute("INSERT OR REPLACE INTO issuer_trust VALUES (?,?,?,?,?)", (key, issuer, trust, reason, now))
-                    conn.execute("INSERT INTO library_log (at, action, doc_id, detail) VALUES (?,?,?,?)",
-                                 (now, "trust" if trust == "trusted" else "distrust" if trust else "untrust",
-                                  f"issuer:{issuer}", detail))
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-
-    def issuer_trust(self) -> dict[str, dict[str, Any]]:
-        """issuer_key -> {issuer, trust, reason, updated_at}: the issuers the librarian marked (others are unknown)."""
-        if not self.exists():
-            return {}
-        with closing(self._connect()) as conn:
-            conn.execute(ISSUER_TRUST)
-            rows = conn.execute("SELECT * FROM issuer_trust ORDER BY issuer_key").fetchall()
-        return {r["issuer_key"]: {k: r[k] for k in ("issuer", "trust", "reason", "updated_at")} for r in rows}
 
     # ---------------------------------------------------------------- helpers
-    @staticmethod
-    def _chunk_ids_of(conn: sqlite3.Connection, doc_ids: set[str]) -> set[str]:
-        out: set[str] = set()
-        ids = list(doc_ids)
-        for i in range(0, len(ids), 500):
-            batch = ids[i : i + 500]
-            marks = ",".join("?" * len(batch))
-            out |= {r[0] for r in conn.execute(f"SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", batch)}
-        return out
-
     def stats(self) -> dict[str, Any]:
         state = self.state()
         if not state:
@@ -784,15 +549,15 @@ class _EmptyLexical:
         return []
 
 
-def _insert_document(conn: sqlite3.Connection, p: PreparedDocument, now: str) -> tuple[int, int]:
+def _insert_document(conn: sqlite3.Connection, p: PreparedDocument, now: str, fingerprint: str) -> tuple[int, int]:
     d = p.document
     entry = d.catalog_entry()
     conn.execute(
         "INSERT INTO documents (doc_id, title, issuer, version, date, status, source_path, sha256, n_pages, n_chars,"
-        " n_chunks, metadata, ingested_at, flags, source_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " n_chunks, metadata, ingested_at, flags, source_key, fingerprint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (d.doc_id, d.title, d.issuer, d.version, d.date, d.status, d.source_path, d.sha256, entry["n_pages"],
          entry["n_chars"], len(p.chunks), json.dumps(entry["metadata"]), now, json.dumps(list(d.flags)),
-         source_key(d)),
+         source_key(d), fingerprint),
     )
     total = 0
     for i, (c, terms) in enumerate(zip(p.chunks, p.terms)):
@@ -816,47 +581,6 @@ def _state_int(conn: sqlite3.Connection, key: str) -> int:
     return int(row[0]) if row and row[0] not in (None, "") else 0
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-
-
-def _create_schema(conn: sqlite3.Connection) -> None:
-    """Statement by statement: ``executescript`` would first commit the caller's transaction."""
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-def _migrate_v1(conn: sqlite3.Connection) -> None:
-    """Catalog of the former layout (pickled BM25 beside it): add flags and source keys, give chunks an integer
-    key, and build the BM25 postings from the stored terms, in the caller's transaction."""
-    doc_columns = _columns(conn, "documents")
-    if "flags" not in doc_columns:
-        conn.execute("ALTER TABLE documents ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'")
-    if "source_key" not in doc_columns:
-        conn.execute("ALTER TABLE documents ADD COLUMN source_key TEXT NOT NULL DEFAULT ''")
-    conn.execute("ALTER TABLE chunks RENAME TO chunks_v1")
-    conn.execute("DROP INDEX IF EXISTS chunks_by_doc")
-    _create_schema(conn)
-    conn.execute(
-        "INSERT INTO chunks (chunk_id, doc_id, ord, text, char_start, char_end, page_start, page_end, section, terms)"
-        " SELECT chunk_id, doc_id, ord, text, char_start, char_end, page_start, page_end, section, terms"
-        " FROM chunks_v1 ORDER BY doc_id, ord"
-    )
-    conn.execute("DROP TABLE chunks_v1")
-    n = total = 0
-    for ck, terms in conn.execute("SELECT ck, terms FROM chunks").fetchall():
-        words = (terms or "").split()
-        n_terms = max(1, len(words))
-        n += 1
-        total += n_terms
-        conn.execute("UPDATE chunks SET n_terms=? WHERE ck=?", (n_terms, ck))
-        conn.executemany("INSERT INTO postings VALUES (?,?,?,?)", [(t, ck, tf, n_terms) for t, tf in term_counts(words).items()])
-    conn.executemany(
-        "INSERT OR REPLACE INTO state VALUES (?, ?)",
-        [("lexical_n", str(n)), ("lexical_len", str(total)), ("schema", str(SCHEMA_VERSION))],
-    )
-    conn.execute("DELETE FROM state WHERE key='lexical_file'")
 
 
 def _document_row(row: sqlite3.Row) -> dict[str, Any]:

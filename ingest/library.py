@@ -28,15 +28,26 @@ TRUSTED, UNTRUSTED = "trusted", "untrusted"
 
 
 class Library:
-    def __init__(self, store: IndexStore) -> None:
+    """``user``: who acts (an app account, ``cli:<login>``), named in the ingest log; empty when unknown."""
+
+    def __init__(self, store: IndexStore, user: str = "") -> None:
         self.store = store
+        self.user = user
 
     def list(self, include_retired: bool = True) -> list[dict[str, Any]]:
         docs = self.store.documents()
         return docs if include_retired else [d for d in docs if not d["retired"]]
 
     def log(self, doc_id: str | None = None) -> list[dict[str, Any]]:
+        """The older log of library actions (time, action, doc_id, detail); ``history`` is the full, chained one."""
         return self.store.library_log(doc_id)
+
+    def history(self, doc_id: str | None = None) -> list[dict[str, Any]]:
+        """Every change to the library, oldest first: the hash-chained ingest log (``ingest.ingest_log``)."""
+        return self.store.ingest_log(doc_id)
+
+    def verify_history(self, expect_head: str | None = None):
+        return self.store.verify_log(expect_head)
 
     def _get(self, doc_id: str) -> dict[str, Any]:
         for d in self.store.documents():
@@ -64,7 +75,7 @@ class Library:
                 f"{display(doc_id, 120)}; marking the reverse would make a cycle. Fix the older mark first"
             )
         detail = f"superseded by {by}" + (f": {inline(reason, 300)}" if reason else "")
-        self.store.set_library(doc_id, "supersede", detail, status="superseded", superseded_by=by, reason=inline(reason, 300))
+        self.store.set_library(doc_id, "supersede", detail, self.user, status="superseded", superseded_by=by, reason=inline(reason, 300))
         return self._get(old["doc_id"])
 
     def _successors(self, doc_id: str) -> list[str]:
@@ -84,21 +95,22 @@ class Library:
         doc = self._get(doc_id)
         if doc["retired"]:
             raise LibraryError(f"{display(doc_id, 120)} is already retired (since {doc.get('library_updated_at') or '?'})")
-        self.store.set_library(doc_id, "retire", inline(reason, 300) or "retired", retired=1, reason=inline(reason, 300))
+        self.store.set_library(doc_id, "retire", inline(reason, 300) or "retired", self.user, retired=1, reason=inline(reason, 300))
         return self._get(doc_id)
 
     def restore(self, doc_id: str) -> dict[str, Any]:
         doc = self._get(doc_id)
         if not doc["retired"]:
             raise LibraryError(f"{display(doc_id, 120)} is not retired; nothing to restore")
-        self.store.set_library(doc_id, "restore", "returned to search", retired=0, reason="")
+        self.store.set_library(doc_id, "restore", "returned to search", self.user, retired=0, reason="")
         return self._get(doc_id)
 
     def delete(self, doc_id: str, reason: str = "") -> dict[str, Any]:
         """Remove ``doc_id`` with its chunks, postings and vectors (logged). Documents it superseded keep their
         mark; re-ingesting its file brings it back."""
         doc = self._get(doc_id)
-        self.store.apply([], remove_doc_ids=[doc_id], audit=("delete", inline(reason, 300) or f"deleted ({doc['source_path']})"))
+        self.store.apply([], remove_doc_ids=[doc_id], audit=("delete", inline(reason, 300) or f"deleted ({doc['source_path']})"),
+                         user=self.user)
         pointing = [d["doc_id"] for d in self.store.documents() if d.get("superseded_by") == doc_id]
         return {"doc_id": doc_id, "deleted": True, "superseded_documents_pointing_here": pointing}
 
@@ -141,7 +153,8 @@ class Library:
         marks = self.store.issuer_trust()
         if key not in marks:
             raise LibraryError(f"{display(issuer, 120)} has no trust mark; `clinrag library issuers` lists the marks")
-        self.store.set_issuer_trust(key, marks[key]["issuer"], None, f"trust mark removed (was {marks[key]['trust']})")
+        self.store.set_issuer_trust(key, marks[key]["issuer"], None, f"trust mark removed (was {marks[key]['trust']})",
+                                    user=self.user)
         return self._issuer(key)
 
     def _mark(self, issuer: str, trust: str, reason: str) -> dict[str, Any]:
@@ -150,7 +163,7 @@ class Library:
             raise LibraryError("name the issuer (as `clinrag library issuers` lists it)")
         name = self._issuer_name(issuer)
         detail = f"{trust}" + (f": {inline(reason, 300)}" if reason else "")
-        self.store.set_issuer_trust(key, name, trust, detail, inline(reason, 300))
+        self.store.set_issuer_trust(key, name, trust, detail, inline(reason, 300), user=self.user)
         return self._issuer(key)
 
     def _issuer_name(self, issuer: str) -> str:

@@ -28,7 +28,10 @@ from clinrag.records import Chunk, Document
 from clinrag.settings import Settings
 from clinrag.text import content_terms
 from ingest.chunking import chunk_document
+from clinrag.records import sha256_file
+from ingest import ingest_log
 from ingest.index import IndexStore, PreparedDocument, claim_conflict, conflict_fix, source_key
+from ingest.library_records import file_of
 from ingest.loaders import apply_metadata, discover, load_file_lenient
 from ingest.priority import background
 from ingest.sanitize import display, display_path
@@ -48,15 +51,21 @@ class IngestReport:
     timings_s: dict[str, float] = field(default_factory=dict)
     # documents written now whose text was neutralised or flagged (ingest.sanitize), with how many chunks are
     flagged: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # a sync: documents whose file left the folder
+    restamped: list[str] = field(default_factory=list)  # unchanged under new chunking settings: marked, not rewritten
+    chunks_reused: int = 0  # chunk vectors taken from the index instead of embedded again (same chunk, same text)
+    # files every document of which is now in the index (absolute paths; what a sync may judge its removals by)
+    clean_files: set[str] = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
     def summary(self) -> str:
+        removed = f", {len(self.removed)} removed" if self.removed else ""
         line = (
             f"{self.files} file(s): {len(self.added)} added, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; {self.chunks_written} chunks written"
+            f"{len(self.unchanged)} unchanged{removed}, {len(self.failed)} failed; {self.chunks_written} chunks written"
         )
         if self.flagged:
             line += f"; {len(self.flagged)} document(s) flagged"
@@ -72,6 +81,9 @@ class IngestReport:
             "flagged": self.flagged,
             "chunks_written": self.chunks_written,
             "timings_s": self.timings_s,
+            "removed": self.removed,
+            "restamped": self.restamped,
+            "chunks_reused": self.chunks_reused,
         }
 
     def fail(self, path: str, reason: str) -> None:
@@ -84,17 +96,18 @@ class IngestReport:
 
 def embedding_text(document: Document, chunk: Chunk, contextual_header: bool) -> str:
     """What the embedder and BM25 see: the chunk, optionally under its document title and section path."""
+    return header_text(document.title, chunk.section, chunk.text, contextual_header)
+
+
+def header_text(title: str, section: str, text: str, contextual_header: bool) -> str:
     if not contextual_header:
-        return chunk.text
-    header = document.title if not chunk.section else f"{document.title} | {chunk.section}"
-    return f"{header}\n{chunk.text}"
+        return text
+    header = title if not section else f"{title} | {section}"
+    return f"{header}\n{text}"
 
 
-def prepare_many(
-    documents: list[Document], settings: Settings, embedder: Embedder, on_event: Callable[[str], None] = lambda _m: None
-) -> list[PreparedDocument]:
-    """Chunk every document, then embed all their chunks in shared batches (a JSONL corpus holds thousands of
-    short documents; one encode call per document would waste most of the model's batching)."""
+def chunk_many(documents: list[Document], settings: Settings) -> list[tuple[Document, tuple[Chunk, ...], list[str]]]:
+    """Each document with its chunks and the texts the embedder sees (pure)."""
     chunked = []
     for document in documents:
         chunks = tuple(chunk_document(document, settings.chunking))
@@ -102,24 +115,69 @@ def prepare_many(
             raise EmptyDocumentError(display_path(document.source_path), "document produced no chunks (no text)")
         texts = [embedding_text(document, c, settings.embedding.contextual_header) for c in chunks]
         chunked.append((document, chunks, texts))
-    all_texts = [t for _, _, texts in chunked for t in texts]
-    vectors = np.zeros((0, 0), dtype=np.float32)
+    return chunked
+
+
+def reusable_vectors(store: IndexStore, chunked: list[tuple[Document, tuple[Chunk, ...], list[str]]],
+                     contextual_header: bool) -> dict[str, np.ndarray]:
+    """Vectors the index already holds for the same embedded texts in these documents' previous versions, by new
+    chunk id: an update that changes one section embeds only the chunks whose text changed (a vector depends on
+    its text alone; the index holds one embedder's vectors, ``IndexStore.check_compatible``)."""
+    previous = {header_text(title, section, text, contextual_header): cid
+                for cid, title, section, text in store.chunk_sources(d.doc_id for d, _, _ in chunked)}
+    if not previous:
+        return {}
+    wanted = {c.chunk_id: previous[t] for _, chunks, texts in chunked for c, t in zip(chunks, texts) if t in previous}
+    stored = store.vectors.get(sorted(set(wanted.values()))) if wanted else {}
+    return {new: stored[old] for new, old in wanted.items() if old in stored}
+
+
+def embed_texts(texts: list[str], embedder: Embedder, on_event: Callable[[str], None], where: str) -> np.ndarray:
+    """Vectors of ``texts`` in batches of 1024 (one encode call per document would waste the model's batching)."""
     step = 1024
     parts = []
-    for i in range(0, len(all_texts), step):
-        parts.append(np.asarray(embedder.embed_documents(all_texts[i : i + step]), dtype=np.float32))
-        if len(all_texts) > step:
-            on_event(f"        embedded {min(i + step, len(all_texts))}/{len(all_texts)} chunks")
-    if parts:
-        vectors = np.concatenate(parts)
-    if len(vectors) != len(all_texts):
-        raise IngestError(
-            display_path(documents[0].source_path), f"the embedder returned {len(vectors)} vectors for {len(all_texts)} chunks"
-        )
+    for i in range(0, len(texts), step):
+        parts.append(np.asarray(embedder.embed_documents(texts[i : i + step]), dtype=np.float32))
+        if len(texts) > step:
+            on_event(f"        embedded {min(i + step, len(texts))}/{len(texts)} chunks")
+    vectors = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+    if len(vectors) != len(texts):
+        raise IngestError(where, f"the embedder returned {len(vectors)} vectors for {len(texts)} chunks")
+    return vectors
+
+
+def prepare_many(
+    documents: list[Document], settings: Settings, embedder: Embedder, on_event: Callable[[str], None] = lambda _m: None,
+    reuse: IndexStore | None = None, embed: Callable[[list[str]], np.ndarray] | None = None,
+) -> list[PreparedDocument]:
+    """Chunk every document, then embed all their chunks in shared batches (a JSONL corpus holds thousands of
+    short documents). ``reuse``: take the vectors of chunks that store already holds with the same embedded text
+    instead of embedding them again. ``embed``: texts -> vectors instead of the embedder (``ingest.ray_engine``)."""
+    chunked = chunk_many(documents, settings)
+    known = reusable_vectors(reuse, chunked, settings.embedding.contextual_header) if reuse is not None else {}
+    all_ids = [c.chunk_id for _, chunks, _ in chunked for c in chunks]
+    all_texts = [t for _, _, texts in chunked for t in texts]
+    todo = [i for i, cid in enumerate(all_ids) if cid not in known]
+    where = display_path(documents[0].source_path) if documents else ""
+    todo_texts = [all_texts[i] for i in todo]
+    fresh = (embed(todo_texts) if embed is not None else embed_texts(todo_texts, embedder, on_event, where)) if todo else None
+    if fresh is not None and len(fresh) != len(todo):
+        raise IngestError(where, f"the embedder returned {len(fresh)} vectors for {len(todo)} chunks")
+    if not known:
+        vectors = fresh if fresh is not None else np.zeros((0, 0), dtype=np.float32)
+    else:
+        dim = len(next(iter(known.values())))
+        vectors = np.zeros((len(all_ids), dim), dtype=np.float32)
+        for i, cid in enumerate(all_ids):
+            if cid in known:
+                vectors[i] = known[cid]
+        if fresh is not None:
+            vectors[todo] = fresh
     prepared, offset = [], 0
     for document, chunks, texts in chunked:
         terms = tuple(tuple(content_terms(t)) for t in texts)
-        prepared.append(PreparedDocument(document, chunks, vectors[offset : offset + len(chunks)], terms))
+        prepared.append(PreparedDocument(document, chunks, vectors[offset : offset + len(chunks)], terms,
+                                         reused=sum(c.chunk_id in known for c in chunks)))
         offset += len(chunks)
     return prepared
 
@@ -139,6 +197,12 @@ class _Batch:
     owners: dict[str, dict[str, str]]
     overrides: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # absolute file path -> metadata overrides
     claimed: dict[str, str] = field(default_factory=dict)  # doc_id -> file (printable) that provided it in this batch
+    user: str = ""
+    released: frozenset[str] = frozenset()  # doc_ids another file may take over (their file left a synced folder)
+    reprocess: bool = False  # documents processed with other chunking settings are re-processed (a sync)
+    files_known: dict[str, dict[str, Any]] = field(default_factory=dict)  # store.source_files()
+    by_file: dict[str, list[str]] = field(default_factory=dict)  # file (absolute) -> its doc_ids in the index
+    engine: Callable[[list[str]], np.ndarray] | None = None  # texts -> vectors instead of the embedder
     t_load: float = 0.0
     t_embed: float = 0.0
     t_write: float = 0.0
@@ -156,6 +220,10 @@ def ingest_paths(
     follow_symlinks: bool = False,
     metadata: Mapping[str, Mapping[str, Any]] | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
+    user: str = "",
+    released: frozenset[str] = frozenset(),
+    reprocess: bool = False,
+    engine: Callable[[list[str]], np.ndarray] | None = None,
 ) -> IngestReport:
     """Ingest files and folders; documents whose id is in ``exclude_doc_ids`` are skipped (evaluation suites
     remove the evidence of must-refuse questions this way). ``replace`` lets a file take over a doc_id that
@@ -165,9 +233,14 @@ def ingest_paths(
     own (title, issuer, version, date, status, doc_id; ``ingest.loaders.apply_metadata``): an invalid value or an
     unknown field fails that file by name, as does metadata for a JSONL file (many documents) or for a path that is
     not among the files ingested. ``on_progress(files_done, files_total, file)`` is called after each file, whether
-    it succeeded or failed, with the file's printable name."""
+    it succeeded or failed, with the file's printable name.
+
+    ``user`` is named in the ingest log (``ingest.ingest_log``), which records every document written and every
+    failure. ``released`` doc_ids may be taken over by another file (a sync: their file left the folder);
+    ``reprocess`` re-processes documents written with other chunking settings (``IndexStore.check_compatible``).
+    ``engine`` embeds texts instead of the embedder (``ingest.ray_engine``); vectors are written here either way."""
     report = IngestReport()
-    store.check_compatible()
+    store.check_compatible(reprocess)
     follow_symlinks = follow_symlinks or settings.ingest.follow_symlinks
     overrides = {os.path.abspath(str(p)): dict(m) if isinstance(m, Mapping) else m for p, m in (metadata or {}).items()}
     files, refused = discover(list(paths), follow_symlinks)
@@ -189,7 +262,10 @@ def ingest_paths(
         if repaired:
             on_event(f"recovered from an interrupted write: {display(repaired, 300)}")
     batch = _Batch(settings, embedder, store, on_event, frozenset(exclude_doc_ids), replace, follow_symlinks, report,
-                   store.document_owners(), overrides)
+                   store.document_owners(), overrides, user=user, released=frozenset(released), reprocess=reprocess,
+                   files_known=store.source_files(), engine=engine)
+    for doc_id, owner in batch.owners.items():
+        batch.by_file.setdefault(file_of(owner.get("source_key") or ""), []).append(doc_id)
     with background(settings.ingest):  # questions first while this ingest runs (ingest/priority.py)
         for done, path in enumerate(files, start=1):
             report.files += 1
@@ -206,6 +282,8 @@ def ingest_paths(
                 on_event(f"FAILED  {shown}: unexpected {type(exc).__name__}: {display(exc, 300)}")
             if on_progress is not None:
                 on_progress(done, len(files), shown)
+    store.log_failures([ingest_log.entry("ingest", user=user, file=path, outcome="failed", detail=reason)
+                        for path, reason in report.failed])
     report.timings_s = {
         "load": round(batch.t_load, 3),
         "chunk_and_embed": round(batch.t_embed, 3),
@@ -223,6 +301,17 @@ def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
             "documents", "set title, version, date, status and doc_id in each JSONL record instead",
         )
     started = time.perf_counter()
+    whole = os.path.abspath(path)
+    file_sha = _file_sha(path)
+    if overrides is None and not batch.exclude and _file_unchanged(batch, whole, file_sha):
+        held = batch.by_file.get(whole, [])
+        report.unchanged.extend(held)
+        for doc_id in held:
+            batch.claimed[doc_id] = shown
+        report.clean_files.add(whole)
+        batch.t_load += time.perf_counter() - started
+        batch.on_event(f"ok      {shown}: unchanged ({len(held)} document(s), same sha256)")
+        return
     documents, record_errors = load_file_lenient(
         path, int(batch.settings.max_file_mb * 1e6), follow_symlinks=batch.follow_symlinks,
         max_text_chars=batch.settings.ingest.max_text_chars
@@ -237,6 +326,7 @@ def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
     many = len(documents) > 1 or path.suffix.lower() == ".jsonl"
     pending: list[Document] = []
     unchanged: list[str] = []
+    failures = len(record_errors)
     for document in documents:
         try:
             problem = _claim_problem(batch, document, shown, many)
@@ -245,29 +335,42 @@ def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
                 raise
             report.fail_with(exc)
             batch.on_event(f"FAILED  {display(exc, 1000)}")
+            failures += 1
             continue
         if problem == "unchanged":
             unchanged.append(document.doc_id)
             batch.claimed[document.doc_id] = shown
         else:
             pending.append(document)
+    pending, restamp = _split_restamps(batch, pending)
+    if restamp:
+        batch.store.restamp(restamp)
+        for doc_id in restamp:
+            batch.owners[doc_id] = {**batch.owners[doc_id], "fingerprint": batch.store.index_fingerprint}
+            batch.claimed[doc_id] = shown
+        unchanged.extend(restamp)
+        report.restamped.extend(restamp)
     report.unchanged.extend(unchanged)
     written = 0
     step = batch.settings.ingest.commit_docs
     for start in range(0, len(pending), step):
         group = pending[start : start + step]
         begin = time.perf_counter()
-        prepared = prepare_many(group, batch.settings, batch.embedder, batch.on_event)
+        prepared = prepare_many(group, batch.settings, batch.embedder, batch.on_event, reuse=batch.store,
+                                embed=batch.engine)
         batch.t_embed += time.perf_counter() - begin
         begin = time.perf_counter()
-        result = batch.store.apply(prepared, replace=batch.replace)
+        result = batch.store.apply(prepared, replace=batch.replace, user=batch.user, released=batch.released,
+                                   reprocess=batch.reprocess)
         batch.t_write += time.perf_counter() - begin
+        report.chunks_reused += sum(p.reused for p in prepared)
         report.added.extend(result.added)
         report.updated.extend(result.updated)
         for p in prepared:
             d = p.document
             batch.claimed[d.doc_id] = shown
-            batch.owners[d.doc_id] = {"sha256": d.sha256, "source_path": d.source_path, "source_key": source_key(d)}
+            batch.owners[d.doc_id] = {"sha256": d.sha256, "source_path": d.source_path, "source_key": source_key(d),
+                                      "fingerprint": batch.store.index_fingerprint}
             written += len(p.chunks)
             flagged_chunks = sum(1 for c in p.chunks if c.flags)
             if d.flags or flagged_chunks:
@@ -276,6 +379,10 @@ def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
                     "flagged_chunks": flagged_chunks, "chunks": len(p.chunks),
                 })
     report.chunks_written += written
+    if not failures:
+        report.clean_files.add(whole)
+        if overrides is None and not batch.exclude and file_sha and documents:
+            batch.store.record_file(whole, file_sha, batch.store.index_fingerprint, len(documents))
     note = ""
     flagged = [f for f in report.flagged if f["doc_id"] in {d.doc_id for d in pending}]
     if flagged:
@@ -295,9 +402,44 @@ def _claim_problem(batch: _Batch, document: Document, shown: str, many: bool) ->
             "give one of the two documents another doc_id",
         )
     existing = batch.owners.get(document.doc_id)
-    if existing is not None and existing.get("sha256") == document.sha256:
+    if existing is not None and existing.get("sha256") == document.sha256 and (
+            existing.get("fingerprint", batch.store.index_fingerprint) == batch.store.index_fingerprint):
         return "unchanged"
-    problem = claim_conflict(existing, document, batch.replace)
+    problem = claim_conflict(existing, document, batch.replace or document.doc_id in batch.released)
     if problem:
         raise DocIdConflictError(shown, label + problem, conflict_fix(document.doc_id))
     return None
+
+
+def _file_sha(path: Path) -> str:
+    try:
+        return sha256_file(path)
+    except OSError:
+        return ""  # the loader names the problem
+
+
+def _file_unchanged(batch: _Batch, whole: str, file_sha: str) -> bool:
+    """The index holds every document of this very file, processed with these settings, and none is claimed yet."""
+    known = batch.files_known.get(whole)
+    if not file_sha or known is None or known["sha256"] != file_sha or known["fingerprint"] != batch.store.index_fingerprint:
+        return False
+    held = batch.by_file.get(whole, [])
+    return (len(held) == known["documents"] and not any(d in batch.claimed for d in held)
+            and all(batch.owners[d].get("fingerprint") == batch.store.index_fingerprint for d in held))
+
+
+def _split_restamps(batch: _Batch, pending: list[Document]) -> tuple[list[Document], list[str]]:
+    """Documents of unchanged content written with other chunking settings: those that the current settings chunk
+    into the very same chunks and embedded texts need only a new stamp; the others are re-processed."""
+    stale = [d for d in pending if (batch.owners.get(d.doc_id) or {}).get("sha256") == d.sha256]
+    if not stale:
+        return pending, []
+    same: list[str] = []
+    header = batch.settings.embedding.contextual_header
+    for document, chunks, texts in chunk_many(stale, batch.settings):
+        held = batch.store.document_chunks(document.doc_id)
+        now = [(c.chunk_id, t) for c, t in zip(chunks, texts)]
+        before = [(r["chunk_id"], header_text(r["title"] or "", r["section"] or "", r["text"] or "", header)) for r in held]
+        if now == before:
+            same.append(document.doc_id)
+    return [d for d in pending if d.doc_id not in set(same)], same

@@ -11,7 +11,10 @@ then checks:
    and holds every document of the corpus with its current content.
 
 Trials alternate incremental ingests, ingests after the corpus changed (updates: stale vectors to delete) and
-``--rebuild`` runs (a new generation folder swapped in). Prints one line per trial and a summary; exits 1 if any
+``--rebuild`` runs (a new generation folder swapped in). ``--kind sync`` runs every trial as ``clinrag ingest --sync``
+of a corpus that changes between trials: a third of the files edited, a quarter of them and a seventh of the JSONL
+records gone (their documents must be removed) and the ones gone before back again; after the next sync the index
+must hold exactly the corpus, and the ingest log must verify. Prints one line per trial and a summary; exits 1 if any
 trial failed. ``tests/test_index_concurrency.py`` runs a reduced form (2 trials).
 
     .venv/bin/python scripts/crash_trials.py --trials 20 [--seed 0] [--workdir DIR] [--keep]
@@ -42,13 +45,17 @@ TOPICS = ["hypertension", "sepsis", "asthma", "diabetes", "gout", "pneumonia", "
 SIZES = {"full": (16, 20, 1500), "small": (6, 8, 300)}  # topics, sections per file, JSONL records
 
 
-def write_corpus(folder: Path, version: int, rng: random.Random, size: str = "full") -> dict[str, str]:
-    """Markdown guidelines and a JSONL corpus; returns doc_id -> a phrase its current text must contain."""
+def write_corpus(folder: Path, version: int, rng: random.Random, size: str = "full", drop: bool = False) -> dict[str, str]:
+    """Markdown guidelines and a JSONL corpus; returns doc_id -> a phrase its current text must contain. ``drop``
+    leaves out a quarter of the files (deleting them) and a seventh of the records, a different share each version."""
     n_topics, n_sections, n_records = SIZES[size]
     folder.mkdir(parents=True, exist_ok=True)
     expected: dict[str, str] = {}
     for i, topic in enumerate(TOPICS[:n_topics]):
         doc_id = f"crash-{topic.replace(' ', '-')}"
+        if drop and i % 4 == version % 4:
+            (folder / f"{doc_id}.md").unlink(missing_ok=True)
+            continue
         edit = version if i % 3 == version % 3 else 0  # a third of the files change each version
         marker = f"revision {edit}"
         sections = []
@@ -67,6 +74,8 @@ def write_corpus(folder: Path, version: int, rng: random.Random, size: str = "fu
     with (folder / "records.jsonl").open("w", encoding="utf-8") as handle:
         for r in range(n_records):
             doc_id = f"crash-record-{r:04d}"
+            if drop and r % 7 == version % 7:
+                continue
             marker = f"record revision {version if r % 5 == version % 5 else 0}"
             handle.write(json.dumps({"doc_id": doc_id, "title": f"Record {r}",
                                      "text": f"Question {r} about {TOPICS[r % len(TOPICS)]}. Answer: {marker}."}) + "\n")
@@ -86,17 +95,23 @@ def child(args: argparse.Namespace) -> int:
         print(f"{time.monotonic():.3f} {message}", file=sys.stderr, flush=True)
 
     event("start")
-    report = app.ingest([Path(args.corpus)], on_event=event, rebuild=args.rebuild)
+    if args.sync:
+        report = app.sync(Path(args.corpus), on_event=event, user="crash-trials")
+    else:
+        report = app.ingest([Path(args.corpus)], on_event=event, rebuild=args.rebuild)
     event("done")
     print(json.dumps(report.to_dict()))
     return 0 if report.ok else 1
 
 
-def run_child(index: Path, corpus: Path, rebuild: bool, kill_after: float | None) -> tuple[int, str, str, float, float]:
+def run_child(index: Path, corpus: Path, rebuild: bool, kill_after: float | None,
+              sync: bool = False) -> tuple[int, str, str, float, float]:
     """(return code, stdout, stderr, wall seconds, seconds until the ingest started, i.e. imports done)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", "--index", str(index), "--corpus", str(corpus)]
     if rebuild:
         command.append("--rebuild")
+    if sync:
+        command.append("--sync")
     env = dict(os.environ, PYTHONPATH=str(REPO), HF_HUB_OFFLINE="1")
     started = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
@@ -140,8 +155,60 @@ def check(index: Path, expected: dict[str, str] | None) -> tuple[bool, bool, lis
             phrase in row["text"] for row in store.document_chunks(d))]
         if stale:
             problems.append(f"{len(stale)} document(s) hold old text, e.g. {stale[0]}")
+        log = store.verify_log()
+        if not log.ok:
+            problems.append(f"the ingest log does not verify: {log.message()}")
     ChromaVectors.forget(store.data_dir() / "chroma")
     return report.visible_ok, report.ok and not problems, problems + report.leftovers
+
+
+def sync_trials(n: int, seed: int, workdir: Path, quiet: bool = False, size: str = "full") -> int:
+    """Every trial a ``--sync`` of a corpus that changed (edits, files and records gone, earlier ones back)."""
+    rng = random.Random(seed)
+    corpus, index = workdir / "corpus", workdir / "index"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    version = 0
+    expected = write_corpus(corpus, version, rng, size, drop=True)
+    rc, out, err, full, began = run_child(index, corpus, False, None, sync=True)
+    ok, whole, problems = check(index, expected)
+    if rc != 0 or not whole:
+        print(f"the uninterrupted sync failed (rc {rc}): {problems}\n{err[-3000:]}")
+        return 1
+    window = (max(0.2, began * 0.9), max(began + 0.1, full * 0.95))
+    if not quiet:
+        print(f"an uninterrupted sync of {len(expected)} documents takes {full:.1f}s; kills land between "
+              f"{window[0]:.1f}s and {window[1]:.1f}s", flush=True)
+    outcomes = []
+    for trial in range(1, n + 1):
+        version += 1
+        expected = write_corpus(corpus, version, rng, size, drop=True)
+        delay = rng.uniform(*window)
+        rc, _, err, wall, _ = run_child(index, corpus, False, delay, sync=True)
+        killed = rc == -signal.SIGKILL
+        visible_ok, _, after_kill = check(index, None)
+        rc2, out2, err2, _, _ = run_child(index, corpus, False, None, sync=True)
+        try:
+            report = json.loads(out2.strip().splitlines()[-1]) if out2.strip() else {}
+        except json.JSONDecodeError:
+            report = {}
+        completed = rc2 == 0 and not report.get("failed")
+        _, whole, problems = check(index, expected)
+        passed = visible_ok and completed and whole
+        outcomes.append((passed, killed))
+        state = f"killed at {wall:4.1f}s during: {last_event(err)}" if killed else f"finished before the kill (rc {rc})"
+        if not quiet or not passed:
+            print(f"trial {trial:2d} sync    {'PASS' if passed else 'FAIL'}  {state}; then removed "
+                  f"{len(report.get('removed') or [])}", flush=True)
+        if not passed:
+            print(f"   after the kill: {'whole for readers' if visible_ok else after_kill}")
+            print(f"   re-sync: rc {rc2}, failed {report.get('failed')}; {err2[-1500:] if rc2 else ''}")
+            print(f"   after the re-sync: {problems}")
+    passed = sum(p for p, _ in outcomes)
+    killed = sum(k for _, k in outcomes)
+    print(f"crash trials (sync): {passed}/{len(outcomes)} passed ({killed} killed mid-sync, "
+          f"{len(outcomes) - killed} finished before the kill); seed {seed}")
+    return 0 if passed == len(outcomes) else 1
 
 
 def trials(n: int, seed: int, workdir: Path, quiet: bool = False, size: str = "full") -> int:
@@ -220,12 +287,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--rebuild", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sync", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", choices=["mixed", "sync"], default="mixed",
+                        help="mixed: fresh, update and rebuild ingests; sync: `ingest --sync` of a changing corpus")
     args = parser.parse_args(argv)
     if args.child:
         return child(args)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="clinrag-crash-"))
     try:
-        return trials(args.trials, args.seed, workdir, args.quiet, args.size)
+        run = sync_trials if args.kind == "sync" else trials
+        return run(args.trials, args.seed, workdir, args.quiet, args.size)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

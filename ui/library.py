@@ -89,7 +89,7 @@ def ingest_uploads(settings: Settings, rt: Runtime, files, meta: dict[str, Any],
         bar.progress(done / max(total, 1), text=f"{done}/{total} file(s) ingested — last: {name}")
 
     with rt.write_lock:
-        report = rt.app.ingest(paths, metadata=metadata, on_progress=on_progress)
+        report = rt.app.ingest(paths, metadata=metadata, on_progress=on_progress, user=identity.name)
     bar.progress(1.0, text="Ingest finished")
     result: dict[str, Any] = {"report": report, "refused": problems, "superseded": None}
     st.session_state["ingest_result"] = result
@@ -99,7 +99,7 @@ def ingest_uploads(settings: Settings, rt: Runtime, files, meta: dict[str, Any],
     new_ids = list(report.added) + list(report.updated) + list(report.unchanged)
     if target and target != "(none)" and report.ok and len(new_ids) == 1:
         reason = "replaced by an upload"
-        result["superseded"] = Library(rt.app.store).supersede(target, by=new_ids[0], reason=reason)
+        result["superseded"] = Library(rt.app.store, user=identity.name).supersede(target, by=new_ids[0], reason=reason)
         record_event(settings, "library", identity.name, action="supersede", doc_id=target, by=new_ids[0], detail=reason)
 
 
@@ -156,7 +156,7 @@ def actions_form(settings: Settings, rt: Runtime, documents: list[dict[str, Any]
         go = st.form_submit_button("Apply", type="primary")
     if not go:
         return
-    library = Library(rt.app.store)
+    library = Library(rt.app.store, user=identity.name)
     try:
         require(identity, "library")
         with rt.write_lock:
@@ -194,7 +194,7 @@ def issuer_trust_section(settings: Settings, rt: Runtime, identity: Identity) ->
     """The librarian's issuer trust: every issuer with its mark, and a form to set it (the same library service as
     ``clinrag library trust|distrust|untrust``). A trusted issuer's side is followed when current documents disagree;
     an untrusted issuer's document is never the sole basis of an answer."""
-    library = Library(rt.app.store)
+    library = Library(rt.app.store, user=identity.name)
     issuers = library.issuers()
     st.dataframe([{"issuer": r["issuer"] or "(no issuer)", "trust": r["trust"], "current": r["current"],
                    "documents": r["documents"], "reason": r["reason"], "since": r["updated_at"] or ""} for r in issuers],
@@ -231,6 +231,23 @@ def issuer_trust_section(settings: Settings, rt: Runtime, identity: Identity) ->
     st.rerun()
 
 
+LOG_COLUMNS = ("seq", "at", "action", "user", "doc_id", "file", "sha256", "chunks_added", "chunks_removed", "outcome",
+               "detail")
+
+
+def ingest_log_section(rt: Runtime) -> None:
+    """Every change to the library, newest first (``clinrag library log``), and a check of its hash chain."""
+    library = Library(rt.app.store)
+    entries = library.history()
+    st.subheader(f"Ingest log ({len(entries)} changes)")
+    st.caption("Every ingest, update, removal, deletion, supersession, retirement, restoration and trust mark, who made "
+               "it, which file and sha256, chunks added and removed, and the outcome; hash-chained.")
+    st.dataframe([{k: e[k] for k in LOG_COLUMNS} for e in reversed(entries[-500:])], hide_index=True)
+    if st.button("Verify the ingest log", key="verify-ingest-log"):
+        result = library.verify_history()
+        (st.success if result.ok else st.error)(R.escape_md(result.message()))
+
+
 def library_page(settings: Settings, identity: Identity) -> None:
     if not permitted(identity, "library"):
         return
@@ -256,8 +273,7 @@ def library_page(settings: Settings, identity: Identity) -> None:
         st.caption("When current documents disagree, the answer follows a trusted issuer's; an untrusted issuer's "
                    "document is never the sole basis of an answer.")
         issuer_trust_section(settings, rt, identity)
-        with st.expander("Library log"):
-            st.dataframe(Library(rt.app.store).log()[-200:], hide_index=True)
+        ingest_log_section(rt)
     else:
         st.write(f"The index at {R.escape_inline(settings.index_dir)} holds no documents yet. Upload files below "
                  "or run `clinrag ingest corpora/`.")
