@@ -108,9 +108,51 @@ def unmet_constraint(question: str, sentence: str, context: str = "") -> str | N
     have = set(content_terms(f"{sentence} {context}"))
     groups = lay_groups(question)
     for terms in asked_conditions(question) + asked_interventions(question):
-        if not _met(terms, have, groups):
+        if not _met(terms, have, groups) and not _abbreviated(question, terms, f"{sentence} {context}"):
             return _phrase_of(question, terms)
     return None
+
+
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z0-9]{0,2}[A-Z][A-Za-z0-9]{0,4}\b")  # ART, AF, DOAC, HFrEF, CHA2DS2
+
+
+def _spells(acronym: str, words: list[str]) -> bool:
+    """Whether ``acronym`` abbreviates ``words``: each word gives its first letter and maybe more of its letters in
+    order ("ART" for "antiretroviral therapy", "HFrEF" for "heart failure reduced ejection fraction")."""
+    if not words:
+        return not acronym
+    word = words[0]
+    if not acronym or acronym[0] != word[0]:
+        return False
+
+    def inside(letters: str, rest: str) -> bool:
+        it = iter(rest)
+        return all(ch in it for ch in letters)
+
+    return any(inside(acronym[1:k], word[1:]) and _spells(acronym[k:], words[1:]) for k in range(1, len(acronym) + 1))
+
+
+def _abbreviated(question: str, terms: frozenset[str], text: str) -> bool:
+    """Whether ``text`` says the question's words for ``terms`` by an acronym ("ART" for "antiretroviral therapy"),
+    or spells out the question's acronym for them."""
+    def said_by_acronym(acronyms: Iterable[str], words: list[str], must_cover: bool) -> bool:
+        low = [w.lower() for w in words]
+        for acronym in acronyms:
+            a = re.sub(r"[^a-z]", "", acronym.lower())
+            if len(a) < 2:
+                continue
+            for i in range(len(low)):
+                for j in range(i + 1, min(len(low), i + len(a)) + 1):
+                    window = low[i:j]
+                    if _spells(a, window) and (not must_cover or set(content_terms(" ".join(window))) & terms):
+                        return True
+        return False
+
+    question_words = re.findall(r"[A-Za-z][A-Za-z-]*", question)
+    text_words = re.findall(r"[A-Za-z][A-Za-z-]*", text)
+    asked_acronyms = [w for w in _ACRONYM.findall(question) if set(content_terms(w)) & terms]
+    return (said_by_acronym(_ACRONYM.findall(text), question_words, True)
+            or said_by_acronym(asked_acronyms, text_words, False))
 
 
 def _phrase_of(question: str, terms: frozenset[str]) -> str:

@@ -182,13 +182,18 @@ _PREGNANCY_INCLUDED = re.compile(r"\b(?:including|and|or|as well as|whether or n
                                  r"\bpregnant (?:and|or) (?:nonpregnant|non-pregnant)\b", re.I)
 
 
+# the sentence is about pregnant persons ("clients who might want to get pregnant in the future" is not)
+_PREGNANT_GROUP = re.compile(r"\bpregnant (?:persons?|women|woman|people|individuals|adolescents|patients|clients|girls)\b|"
+                             r"\b(?:in|during) pregnancy\b|\bprenatal\b|\bantenatal\b|\bgestation", re.I)
+
+
 def _pregnancy_only(asked: Population, rec: Recommendation, sentence: str) -> bool:
     """A recommendation for pregnant persons only does not answer a question that does not say the person is pregnant
     (a plain "yes" to "Is behavioural counselling recommended to help me quit?" from the one on pregnancy); one for
     "adults, including pregnant persons" does."""
     pop = rec.population_record
     return (pop is not None and pop.pregnant is True and asked.pregnant is None and not asked.postpartum
-            and not _PREGNANCY_INCLUDED.search(sentence))
+            and bool(_PREGNANT_GROUP.search(sentence)) and not _PREGNANCY_INCLUDED.search(sentence))
 
 
 def what_it_says(rec: Recommendation) -> str:

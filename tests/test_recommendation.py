@@ -399,3 +399,20 @@ def test_steroid_shots_are_injections_not_vaccinations():
 
     assert [sorted(g.clinical) for g in lay_groups("do platelet rich plasma shots do better than steroid shots?")] == [["inject"]]
     assert any("vaccin" in g.clinical for g in lay_groups("Should I get my shots before travelling?"))
+
+
+def test_an_acronym_says_the_asked_condition_and_wanting_pregnancy_is_not_pregnancy():
+    from rag.asked_constraints import unmet_constraint
+
+    q = "Is rifampin recommended for treating latent TB in HIV-infected patients who are receiving antiretroviral therapy?"
+    art = "Rifampin is not recommended in HIV infected patients receiving ART for treatment of latent TB or active TB."
+    assert unmet_constraint(q, art) is None
+    assert _verdict(q, [art]).verdict == "no"
+    assert unmet_constraint("Is warfarin preferred for a patient with AF and a mechanical heart valve?",
+                            "For patients with atrial fibrillation and a mechanical heart valve, warfarin is recommended.") is None
+    assert unmet_constraint("Is warfarin preferred for a patient with AF and a mechanical heart valve?",
+                            "For patients with AF, a DOAC is recommended.") == "mechanical heart valve"
+    planning = ("For clients who might want to get pregnant in the future and prefer reversible methods of "
+                "contraception, providers should present the most effective methods first.")
+    got = _verdict("Should providers present the most effective reversible contraception methods first?", [planning])
+    assert got is not None and got.verdict == "yes"
