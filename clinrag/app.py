@@ -120,6 +120,15 @@ class App:
         return Answerer(self.settings, self.retriever, self.reader, drafter, self.verifier, self.calibration, models, justifier,
                         trust=self.issuer_trust)
 
+    def ray_embedding(self) -> Any:
+        """The Ray engine of the ``ingest`` settings (``ingest.ray_engine.RayEmbedding``), embedding with this App's
+        embedder (pickled to each actor; a SentenceTransformerEmbedder loads its model there, once per actor)."""
+        from ingest.ray_engine import RayEmbedding
+
+        i = self.settings.ingest
+        embedder = self.embedder
+        return RayEmbedding(lambda: embedder, address=i.ray_address, workers=i.ray_workers, batch_size=i.ray_batch_size)
+
     def issuer_trust(self) -> dict[str, str]:
         """The librarian's issuer marks (issuer_key -> ``trusted`` / ``untrusted``), read from the catalog for each
         answer, so a change made in the Library page or by ``clinrag library trust`` holds at once."""
@@ -148,6 +157,14 @@ class App:
         doc_id); ``on_progress(files_done, files_total, file)`` follows the batch (see ``ingest_paths``). ``user`` is
         named in the ingest log; ``engine`` embeds texts in place of the embedder (``ingest.ray_engine``)."""
 
+        if engine is None and self.settings.ingest.engine == "ray":
+            from ingest.ray_engine import texts_to_embed
+
+            with self.ray_embedding() as ray_engine:
+                ray_engine.prepare(texts_to_embed(paths, self.settings, self.store, follow_symlinks))
+                return self.ingest(paths, on_event, rebuild, exclude_doc_ids, replace, follow_symlinks, metadata=metadata,
+                                   on_progress=on_progress, user=user, engine=ray_engine)
+
         def run(store: IndexStore) -> IngestReport:
             return ingest_paths(
                 paths, self.settings, self.embedder, store, on_event, exclude_doc_ids,
@@ -173,6 +190,13 @@ class App:
         documents whose file left the folder removed; documents of other chunking settings re-processed."""
         from ingest.sync import sync_folder
 
+        if engine is None and self.settings.ingest.engine == "ray":
+            from ingest.ray_engine import texts_to_embed
+
+            with self.ray_embedding() as ray_engine:
+                ray_engine.prepare(texts_to_embed([folder], self.settings, self.store, follow_symlinks))
+                return self.sync(folder, on_event, user=user, follow_symlinks=follow_symlinks, on_progress=on_progress,
+                                 engine=ray_engine)
         return sync_folder(folder, self.settings, self.embedder, self.store, on_event, user=user,
                            follow_symlinks=follow_symlinks, on_progress=on_progress, engine=engine)
 

@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="let these files take over doc_ids that other files hold (otherwise an error for that file)")
     p.add_argument("--follow-symlinks", action="store_true",
                    help="read what symbolic links point to (by default a link is refused by name)")
+    p.add_argument("--engine", choices=["local", "ray"], default=None,
+                   help="who embeds: this process (local) or a Ray Data job on a Ray cluster (setting ingest.engine)")
+    p.add_argument("--ray-address", default=None, help="an existing Ray cluster (default: start a local one)")
+    p.add_argument("--ray-workers", type=int, default=None, help="embedding actors on the cluster (default 2)")
     p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
     _common(p)
 
@@ -232,7 +236,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     from clinrag.users import local_identity
 
-    app = App(_settings(args))
+    ray = {k: v for k, v in (("engine", args.engine), ("ray_address", args.ray_address),
+                             ("ray_workers", args.ray_workers)) if v is not None}
+    base = _settings(args)
+    app = App(base.model_copy(update={"ingest": base.ingest.model_copy(update=ray)}) if ray else base)
     if args.sync is not None and (args.paths or args.rebuild or args.replace):
         raise ConfigError("--sync DIR makes the index match one folder; give no other paths, --rebuild or --replace with it")
     if args.sync is None and not args.paths:

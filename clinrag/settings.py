@@ -115,6 +115,17 @@ class IngestSettings(_Section):
     embed_threads: int = Field(
         0, ge=0, description="torch threads while a background ingest runs; 0: one fewer than the cores (at least 1)."
     )
+    engine: Literal["local", "ray"] = Field(
+        "local", description="local: this process embeds the chunks; ray: a Ray Data job on a Ray cluster embeds them "
+        "(ingest/ray_engine.py) and this process writes them, as always. Needs the optional `ray[data]` package.",
+    )
+    ray_address: str = Field(
+        "", description="Address of an existing Ray cluster (e.g. 127.0.0.1:6379 or ray://host:10001); empty: start a "
+        "local cluster on 127.0.0.1 for the ingest and stop it after.",
+    )
+    ray_workers: int = Field(2, ge=1, description="Embedding actors (one CPU and one torch thread each; the local "
+                             "cluster gets this many CPUs).")
+    ray_batch_size: int = Field(256, ge=1, description="Texts per embedding call on a Ray actor.")
 
 
 class VectorSettings(_Section):

@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 python="${CLINRAG_PYTHON:-$(command -v python3.11 || command -v python3)}"
-want="$(cat requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+want="$(cat requirements.txt requirements-nodeps.txt requirements-ray.txt constraints.txt pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
 stamp=".venv/.clinrag-setup-$want"
 if [ -f "$stamp" ]; then
   exit 0
@@ -23,6 +23,8 @@ if [ "$(uname -m)" = "x86_64" ]; then
     "${pip[@]}" --no-cache-dir "llama-cpp-python[server]==0.3.36" -c constraints.txt
 fi
 "${pip[@]}" -r requirements.txt -c constraints.txt
+# the optional Ray extra (ingest --engine ray); the tests start a real local Ray cluster with it
+"${pip[@]}" -r requirements-ray.txt -c constraints.txt
 "${pip[@]}" --no-deps -r requirements-nodeps.txt
 "${pip[@]}" --no-deps -e .
 rm -f .venv/.clinrag-setup-*
