@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -162,6 +163,43 @@ def check(index: Path, expected: dict[str, str] | None) -> tuple[bool, bool, lis
     return report.visible_ok, report.ok and not problems, problems + report.leftovers
 
 
+
+@dataclass
+class Trial:
+    """One kill-then-recover trial: the run killed after ``delay`` seconds, then the same run again to the end."""
+
+    passed: bool
+    killed: bool
+    state: str
+    report: dict
+    visible_ok: bool
+    after_kill: object
+    rc2: int
+    err2: str
+    problems: object
+
+    def diagnosis(self, again: str) -> list[str]:
+        return [f"   after the kill: {'whole for readers' if self.visible_ok else self.after_kill}",
+                f"   {again}: rc {self.rc2}, failed {self.report.get('failed')}; {self.err2[-1500:] if self.rc2 else ''}",
+                f"   after the {again}: {self.problems}"]
+
+
+def kill_and_recover(index: Path, corpus: Path, expected, delay: float, rebuild: bool, sync: bool = False) -> Trial:
+    """Kill an ingest (or sync) ``delay`` seconds in, check readers still see a whole index, run it again and check
+    the index holds ``expected``."""
+    rc, _, err, wall, _ = run_child(index, corpus, rebuild, delay, sync=sync)
+    killed = rc == -signal.SIGKILL
+    visible_ok, _, after_kill = check(index, None)
+    rc2, out2, err2, _, _ = run_child(index, corpus, rebuild, None, sync=sync)
+    try:
+        report = json.loads(out2.strip().splitlines()[-1]) if out2.strip() else {}
+    except json.JSONDecodeError:
+        report = {}
+    completed = rc2 == 0 and not report.get("failed")
+    _, whole, problems = check(index, expected)
+    state = f"killed at {wall:4.1f}s during: {last_event(err)}" if killed else f"finished before the kill (rc {rc})"
+    return Trial(visible_ok and completed and whole, killed, state, report, visible_ok, after_kill, rc2, err2, problems)
+
 def sync_trials(n: int, seed: int, workdir: Path, quiet: bool = False, size: str = "full") -> int:
     """Every trial a ``--sync`` of a corpus that changed (edits, files and records gone, earlier ones back)."""
     rng = random.Random(seed)
@@ -183,27 +221,14 @@ def sync_trials(n: int, seed: int, workdir: Path, quiet: bool = False, size: str
     for trial in range(1, n + 1):
         version += 1
         expected = write_corpus(corpus, version, rng, size, drop=True)
-        delay = rng.uniform(*window)
-        rc, _, err, wall, _ = run_child(index, corpus, False, delay, sync=True)
-        killed = rc == -signal.SIGKILL
-        visible_ok, _, after_kill = check(index, None)
-        rc2, out2, err2, _, _ = run_child(index, corpus, False, None, sync=True)
-        try:
-            report = json.loads(out2.strip().splitlines()[-1]) if out2.strip() else {}
-        except json.JSONDecodeError:
-            report = {}
-        completed = rc2 == 0 and not report.get("failed")
-        _, whole, problems = check(index, expected)
-        passed = visible_ok and completed and whole
-        outcomes.append((passed, killed))
-        state = f"killed at {wall:4.1f}s during: {last_event(err)}" if killed else f"finished before the kill (rc {rc})"
-        if not quiet or not passed:
-            print(f"trial {trial:2d} sync    {'PASS' if passed else 'FAIL'}  {state}; then removed "
-                  f"{len(report.get('removed') or [])}", flush=True)
-        if not passed:
-            print(f"   after the kill: {'whole for readers' if visible_ok else after_kill}")
-            print(f"   re-sync: rc {rc2}, failed {report.get('failed')}; {err2[-1500:] if rc2 else ''}")
-            print(f"   after the re-sync: {problems}")
+        t = kill_and_recover(index, corpus, expected, rng.uniform(*window), rebuild=False, sync=True)
+        outcomes.append((t.passed, t.killed))
+        if not quiet or not t.passed:
+            print(f"trial {trial:2d} sync    {'PASS' if t.passed else 'FAIL'}  {t.state}; then removed "
+                  f"{len(t.report.get('removed') or [])}", flush=True)
+        if not t.passed:
+            for line in t.diagnosis("re-sync"):
+                print(line)
     passed = sum(p for p, _ in outcomes)
     killed = sum(k for _, k in outcomes)
     print(f"crash trials (sync): {passed}/{len(outcomes)} passed ({killed} killed mid-sync, "
@@ -249,25 +274,12 @@ def trials(n: int, seed: int, workdir: Path, quiet: bool = False, size: str = "f
             expected = write_corpus(corpus, version, rng, size)
         if kind == "fresh":
             shutil.rmtree(index, ignore_errors=True)
-        delay = rng.uniform(*windows[kind])
-        rc, _, err, wall, _ = run_child(index, corpus, kind == "rebuild", delay)
-        killed = rc == -signal.SIGKILL
-        visible_ok, _, after_kill = check(index, None)
-        rc2, out2, err2, _, _ = run_child(index, corpus, kind == "rebuild", None)
-        try:
-            report = json.loads(out2.strip().splitlines()[-1]) if out2.strip() else {}
-        except json.JSONDecodeError:
-            report = {}
-        completed = rc2 == 0 and not report.get("failed")
-        _, whole, problems = check(index, expected)
-        passed = visible_ok and completed and whole
-        outcomes.append((passed, killed))
-        state = f"killed at {wall:4.1f}s during: {last_event(err)}" if killed else f"finished before the kill (rc {rc})"
-        say(f"trial {trial:2d} {kind:<7} {'PASS' if passed else 'FAIL'}  {state}")
-        if not passed:
-            say(f"   after the kill: {'whole for readers' if visible_ok else after_kill}")
-            say(f"   re-ingest: rc {rc2}, failed {report.get('failed')}; {err2[-1500:] if rc2 else ''}")
-            say(f"   after the re-ingest: {problems}")
+        t = kill_and_recover(index, corpus, expected, rng.uniform(*windows[kind]), rebuild=kind == "rebuild")
+        outcomes.append((t.passed, t.killed))
+        say(f"trial {trial:2d} {kind:<7} {'PASS' if t.passed else 'FAIL'}  {t.state}")
+        if not t.passed:
+            for line in t.diagnosis("re-ingest"):
+                say(line)
     passed = sum(p for p, _ in outcomes)
     killed = sum(k for _, k in outcomes)
     print(f"crash trials: {passed}/{len(outcomes)} passed ({killed} killed mid-ingest, "
