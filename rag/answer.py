@@ -38,6 +38,7 @@ from rag.policy import (
     version_warnings,
 )
 from rag.premise import question_premise
+from rag.premise_contradiction import contradiction
 from rag.reader import passage_input
 from rag.rerank import logit, reranked, with_scores
 from rag.retrieval import clean_question
@@ -130,7 +131,7 @@ class Answerer:
 
         t = time.perf_counter()
         shown = drafting_evidence(evidence)[: self.settings.generation.evidence_chunks]
-        contradiction = self._premise_contradiction(question, shown)
+        contradiction = self._premise_contradiction(question, shown, evidence[: max(self.settings.retrieval.k, len(shown))])
         timings["premise"] = time.perf_counter() - t
         if contradiction is not None:
             return self._refusal(context, REFUSAL_FALSE_PREMISE, premise=contradiction)
@@ -207,9 +208,11 @@ class Answerer:
         """What the support calibrator says of a claim its passage states word for word."""
         return self.calibration.get("support").probability(VERBATIM_FEATURES)
 
-    def _premise_contradiction(self, question: str, shown: Sequence[SearchResult]) -> dict | None:
+    def _premise_contradiction(self, question: str, shown: Sequence[SearchResult],
+                               pool: Sequence[SearchResult] = ()) -> dict | None:
         """When the question takes a claim for granted that the best passages contradict: the claim, the sentence
-        that contradicts it and its source; else None."""
+        that contradicts it and its source; else None. ``pool`` is the wider evidence a contradicting recommendation
+        is looked for in (``rag.premise_contradiction``)."""
         premise = question_premise(question)
         if not premise or not shown:
             return None
@@ -219,6 +222,13 @@ class Answerer:
         stated = premise_against_recommendations(premise, candidates, shown)
         if stated is not None:
             return stated
+        pool = list(pool) or list(shown)
+        found = contradiction(premise, candidate_sentences(pool), [e.text for e in pool])
+        if found is not None:
+            source = pool[found.passage - 1]
+            return {"premise": premise, "sentence": found.sentence,
+                    "source": f"[{found.passage}] {source.title}, {source.version or source.date or 'undated'}",
+                    "recommendation": found.recommendation.to_dict(source.chunk_id) if found.recommendation else None}
         probabilities = self.reader.support(premise, [s for _, _, s in candidates])
         best = max(range(len(candidates)), key=lambda i: probabilities[i][1] - probabilities[i][0])
         p_entailed, p_contradicted = float(probabilities[best][0]), float(probabilities[best][1])
