@@ -25,6 +25,7 @@ from clinrag.records import (
 )
 from clinrag.settings import Settings
 from clinrag.text import split_sentences
+from rag.applicability import scope_verdict, with_scope_passages
 from rag.calibration import CalibrationSet
 from rag.conflicts import resolve_conflicts
 from rag.focus import focus_question
@@ -38,15 +39,12 @@ from rag.policy import (
     version_warnings,
 )
 from rag.premise import question_premise
-from rag.premise_contradiction import contradiction
+from rag.premise_contradiction import contradiction, premise_against_recommendations
 from rag.reader import passage_input
 from rag.rerank import logit, reranked, with_scores
 from rag.retrieval import clean_question
 from rag.spelling import spell_checked
-from rag.population import Population, population_fit
-from rag.recommendation import parse_recommendation, recommendation_in_passage
 from rag.stated_verdict import state_verdict
-from rag.verdict import MIN_TOPIC_OVERLAP, topic_overlap
 
 # the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
 ON_TOPIC_RELEVANCE = 0.2
@@ -130,7 +128,7 @@ class Answerer:
             return self._refusal(context, REFUSAL_NOT_STATED if on_topic else REFUSAL_NO_EVIDENCE, closest=on_topic)
 
         t = time.perf_counter()
-        shown = drafting_evidence(evidence)[: self.settings.generation.evidence_chunks]
+        shown = with_scope_passages(question, drafting_evidence(evidence)[: self.settings.generation.evidence_chunks], evidence)
         contradiction = self._premise_contradiction(question, shown, evidence[: max(self.settings.retrieval.k, len(shown))])
         timings["premise"] = time.perf_counter() - t
         if contradiction is not None:
@@ -144,6 +142,12 @@ class Answerer:
         if self.justifier is not None and not _has_content(draft.text, len(shown)):
             # a bare "Yes. [1]" from a model: quote the evidence sentences the reader picks instead
             draft = replace(draft, text=self.justifier.draft(query, shown).text)
+        scope = scope_verdict(question, [e.text for e in shown], [e.doc_id for e in shown])
+        if scope is not None and _normal(scope.sentence) not in _normal(draft.text):
+            # "does the statement apply to pregnant women?" is answered by the statement's scope sentence: it is
+            # drafted first and verified like every other sentence (the verdict step reads it, rag/stated_verdict.py)
+            draft = replace(draft, text=f"{scope.sentence} [{scope.passage}] {draft.text}",
+                            extra={k: v for k, v in draft.extra.items() if k != "sentence_relevance"})
 
         t = time.perf_counter()
         emit("stage", "verifying every sentence against its sources")
@@ -397,36 +401,6 @@ def is_whole_sentence_quote(claim: str, passage: str) -> bool:
             if len(joined) > len(target):
                 break
     return False
-
-
-def premise_against_recommendations(premise: str, candidates, shown: Sequence[SearchResult]) -> dict | None:
-    """The premise read as a recommendation ("the USPSTF recommends screening spirometry for smokers") against the
-    recommendation sentences of the best passages on the same intervention and population: when the guideline's
-    direction is another one (against, insufficient evidence, an individual decision where the premise claims a plain
-    recommendation), the premise is contradicted. Returns the refusal's fields, or None."""
-    claimed = parse_recommendation(premise)
-    if claimed is None:
-        return None
-    asked = claimed.population_record or Population()
-    best = None
-    for n, _pos, sentence in candidates:
-        rec = recommendation_in_passage(sentence, shown[n - 1].text)
-        if rec is None:
-            continue
-        overlap = topic_overlap(premise, sentence, f"{shown[n - 1].title} {shown[n - 1].section}")
-        if overlap < MIN_TOPIC_OVERLAP:
-            continue
-        fit = population_fit(asked, rec.population_record) if rec.population_record is not None else 0.0
-        if fit <= -1.0:
-            continue
-        if best is None or (overlap, fit) > best[0]:
-            best = ((overlap, fit), n, sentence, rec)
-    if best is None or best[3].direction == claimed.direction:
-        return None
-    _, n, sentence, rec = best
-    source = shown[n - 1]
-    return {"premise": premise, "sentence": sentence, "source": f"[{n}] {source.title}, {source.version or source.date or 'undated'}",
-            "recommendation": rec.to_dict(source.chunk_id)}
 
 
 def _grade_note(sentence: str, recommendation) -> str:

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from clinrag.text import content_terms
+from clinrag.records import SearchResult
 from rag.population import Population, population_fit
 from rag.recommendation import AGAINST, FOR, Recommendation, parse_recommendation, recommendation_in_passage
+from rag.verdict import MIN_TOPIC_OVERLAP, topic_overlap
 
 # how the premise words a claim that a guideline is for something, rewritten to "recommends" for the parser
 _CLAIM_VERBS = re.compile(r"\b(?:allows?|permits?|prefers?|endorses?|favou?rs?|supports?|advocates?)\b", re.I)
@@ -148,3 +150,33 @@ def _terms(text: str) -> set[str]:
 def _dehyphen(text: str) -> str:
     """ "break-through" and "breakthrough", "no-suicide" and "no suicide" are one word."""
     return re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", "", text)
+
+
+def premise_against_recommendations(premise: str, candidates, shown: Sequence[SearchResult]) -> dict | None:
+    """The premise read as a recommendation ("the USPSTF recommends screening spirometry for smokers") against the
+    recommendation sentences of the best passages on the same intervention and population: when the guideline's
+    direction is another one (against, insufficient evidence, an individual decision where the premise claims a plain
+    recommendation), the premise is contradicted. Returns the refusal's fields, or None."""
+    claimed = parse_recommendation(premise)
+    if claimed is None:
+        return None
+    asked = claimed.population_record or Population()
+    best = None
+    for n, _pos, sentence in candidates:
+        rec = recommendation_in_passage(sentence, shown[n - 1].text)
+        if rec is None:
+            continue
+        overlap = topic_overlap(premise, sentence, f"{shown[n - 1].title} {shown[n - 1].section}")
+        if overlap < MIN_TOPIC_OVERLAP:
+            continue
+        fit = population_fit(asked, rec.population_record) if rec.population_record is not None else 0.0
+        if fit <= -1.0:
+            continue
+        if best is None or (overlap, fit) > best[0]:
+            best = ((overlap, fit), n, sentence, rec)
+    if best is None or best[3].direction == claimed.direction:
+        return None
+    _, n, sentence, rec = best
+    source = shown[n - 1]
+    return {"premise": premise, "sentence": sentence, "source": f"[{n}] {source.title}, {source.version or source.date or 'undated'}",
+            "recommendation": rec.to_dict(source.chunk_id)}

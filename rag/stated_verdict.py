@@ -15,6 +15,7 @@ import numpy as np
 
 from clinrag.protocols import Reader
 from clinrag.records import SearchResult, SentenceRecord
+from rag.applicability import scope_verdict
 from rag.asked_constraints import unmet_constraint
 from rag.question_kind import is_yes_no_question
 from rag.population import Population, age_text, read_population
@@ -51,6 +52,14 @@ def state_verdict(
     out = StatedVerdict(kept, recommendations)
     if is_yes_no_question(question):
         probabilities = reader.verdict(query, [s.text for s in kept])
+        scope = scope_verdict(question, [e.text for e in shown], [e.doc_id for e in shown])
+        at = next((i for i, s in enumerate(kept) if scope is not None and _same_text(s.text, scope.sentence)), None)
+        if scope is not None and at is not None:  # whether the statement applies to the person asked about
+            out.verdict, out.reason, out.source = scope.verdict, scope.reason, "recommendation"
+            out.confidence = round(float(max(probabilities[at][0], probabilities[at][1])), 4)
+            out.lead = f"{scope.verdict.capitalize()}."
+            out.kept, out.recommendations = to_front(kept, at), to_front(recommendations, at)
+            return _with_recommendation(out)
         stated = recommendation_verdict(query, asked, [s.text for s in kept], recommendations,
                                         [f"{src.title} {src.section}" if src else "" for src in sources],
                                         [e.text for e in shown])
@@ -93,12 +102,21 @@ def state_verdict(
                 out.conflict = disagreement(kept, np.asarray(probabilities), shown)
             out.lead = f"{decision.verdict.capitalize()}." if decision.verdict else None
             out.source = "reader" if decision.verdict else None
+    return _with_recommendation(out)
+
+
+def _with_recommendation(out: StatedVerdict) -> StatedVerdict:
+    """The answer record's ``recommendation``: the deciding one, else the first the kept sentences state."""
     if out.recommendation is None:
         first = next((i for i, r in enumerate(out.recommendations) if r is not None), None)
         if first is not None:
             cited = out.kept[first].citations
             out.recommendation = out.recommendations[first].to_dict(cited[0] if cited else None)
     return out
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def to_front(items: list, i: int) -> list:
