@@ -416,3 +416,12 @@ def test_an_acronym_says_the_asked_condition_and_wanting_pregnancy_is_not_pregna
                 "contraception, providers should present the most effective methods first.")
     got = _verdict("Should providers present the most effective reversible contraception methods first?", [planning])
     assert got is not None and got.verdict == "yes"
+
+
+def test_a_number_the_question_already_gives_is_no_answer_to_it():
+    from rag.drafting.extractive import quantity_term
+
+    q = "After at least 6 weeks of conservative care, how large must a partial-thickness tear be before surgery?"
+    assert quantity_term(q, "Conservative care for 6 weeks is required; if no improvement, surgery may be considered.") == 0.0
+    assert quantity_term(q, "If tear is >50% of the tendon thickness, may consider surgery.") > 0.0
+    assert quantity_term(q, "Conservative care for 6 to 12 weeks is required.") > 0.0  # 12 is new

@@ -25,13 +25,26 @@ _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
 
 
 def quantity_term(question: str, sentence: str) -> float:
-    """``QUANTITY_BONUS`` for a sentence that states a number when the question asks for one, half as much again
+    """``QUANTITY_BONUS`` for a sentence that states a number (other than the question's own) when the question asks
+    for one, half as much again
     when it names the unit asked about ("how many days" -> "days"); 0 otherwise."""
-    if not asks_for_quantity(question) or not _NUMBER.search(sentence):
+    if not asks_for_quantity(question) or not _NUMBER.search(_without_given_numbers(question, sentence)):
         return 0.0
     unit = _UNIT_AFTER.search(question)
     stem = unit.group(1).lower().rstrip("s")[:5] if unit else ""
     return QUANTITY_BONUS * (1.5 if stem and re.search(rf"\b{re.escape(stem)}", sentence, re.I) else 1.0)
+
+
+_GIVEN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _without_given_numbers(question: str, sentence: str) -> str:
+    """The sentence less the numbers the question already gives: "after at least 6 weeks of conservative care, how
+    large must the tear be?" is not answered by "Conservative care for 6 weeks is required"."""
+    given = set(_GIVEN_NUMBER.findall(question))
+    if not given:
+        return sentence
+    return _GIVEN_NUMBER.sub(lambda m: " " if m.group(0) in given else m.group(0), sentence)
 
 
 class ExtractiveDrafter:
