@@ -58,7 +58,7 @@ _INSUFFICIENT = re.compile(
 )
 _INDIVIDUAL = re.compile(
     r"\b(?:should\s+be\s+an\s+individual(?:\s+one)?|(?:is|be)\s+an\s+individual\s+(?:one|decision)|individual\s+decision|"
-    r"selectively\s+offer\w*|individuali[sz]ed\s+decision|on\s+an\s+individual\s+basis|"
+    r"selectively\s+offer\w*|individuali[sz]ed\s+decision|individuali[sz]e\s+(?:the\s+)?decision|on\s+an\s+individual\s+basis|"
     r"shared\s+decision[- ]making\s+(?:should|is recommended|about whether))\b",
     re.I,
 )

@@ -19,6 +19,7 @@ TABLE = [
     ("The USPSTF recommends against screening for thyroid cancer in asymptomatic adults (grade D).", AGAINST, "grade D"),
     ("The USPSTF recommends that clinicians selectively offer screening for colorectal cancer in adults aged 76 to 85 years.", INDIVIDUAL, None),
     ("For men aged 55 to 69 years, the decision to undergo PSA-based screening should be an individual one (grade C).", INDIVIDUAL, "grade C"),
+    ("The USPSTF recommends that primary care professionals individualize the decision to offer or refer adults without obesity to behavioral counseling (C recommendation).", INDIVIDUAL, "grade C"),
     ("The USPSTF concludes that the current evidence is insufficient to assess the balance of benefits and harms of screening for oral cancer in adults.", INSUFFICIENT, None),
     ("The Work Group suggests not offering Tai Chi for the treatment of hypertension.", AGAINST, None),
     ("We suggest against the routine use of an inferior vena cava filter in patients treated with anticoagulants (weak recommendation, moderate-certainty evidence).", AGAINST, "weak recommendation, moderate-certainty evidence"),
