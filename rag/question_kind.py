@@ -84,3 +84,14 @@ def asks_for_quantity(question: str) -> bool:
 def asks_for_recommendation(question: str) -> bool:
     """Whether the question asks what a guideline recommends (to do, offer, screen, test, give), or its grade."""
     return bool(_RECOMMENDATION_ASK.search(question))
+
+
+_FOCUS_SUFFIX = re.compile(r"^(?P<asked>.*?[?.!])(?:\s*\([^()]*\))+\s*$", re.S)
+
+
+def asked_part(query: str) -> str:
+    """The question as asked, less the readings the focus step appends in parentheses ("... Is that recommended?
+    (osteoporosis fracture prevention; women aged 63 years)"); parentheses inside the question ("a vitamin D pill
+    (400 IU)") stay."""
+    m = _FOCUS_SUFFIX.match(query)
+    return m.group("asked") if m else query

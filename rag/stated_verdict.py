@@ -17,7 +17,7 @@ from clinrag.protocols import Reader
 from clinrag.records import SearchResult, SentenceRecord
 from rag.applicability import scope_verdict
 from rag.asked_constraints import unmet_constraint
-from rag.question_kind import is_yes_no_question
+from rag.question_kind import asked_part, is_yes_no_question
 from rag.population import Population, age_text, read_population
 from rag.recommendation import LEAD_OF, Recommendation, parse_recommendation, recommendation_in_passage
 from rag.verdict import VerdictDecision, comparison_verdict, decide_verdict, recommendation_verdict
@@ -84,13 +84,13 @@ def state_verdict(
             decision = decide_verdict(np.asarray(probabilities), min_verdict, [s.text for s in kept])
             if decision.verdict and decision.evidence is not None:
                 src = sources[decision.evidence]
-                missing = unmet_constraint(query.split("(")[0], kept[decision.evidence].text,
+                missing = unmet_constraint(asked_part(query), kept[decision.evidence].text,
                                            f"{src.title} {src.section}" if src else "")
                 if missing:  # the deciding sentence does not speak of what the question names
                     decision = VerdictDecision(None, decision.confidence, decision.evidence,
                                               f"the evidence does not mention {missing!r}")
             if decision.verdict is None and decision.reason != "the evidence points both ways":
-                found = next((i for i, x in enumerate(kept) if comparison_verdict(query.split("(")[0], x.text) == "yes"
+                found = next((i for i, x in enumerate(kept) if comparison_verdict(asked_part(query), x.text) == "yes"
                               and float(probabilities[i][1]) < 0.5), None)
                 if found is not None:  # "There is good evidence that X results in better outcomes than Y"
                     decision = VerdictDecision("yes", float(probabilities[found][0]), found,

@@ -14,7 +14,9 @@ from typing import Sequence
 from clinrag.text import content_terms
 from rag.asked_constraints import affirms_what_question_rules_out, negated_terms, unmet_constraint
 from rag.clinical_question import is_personal, lay_groups
+from rag.dose_fit import dose_fit
 from rag.population import Population, population_fit
+from rag.question_kind import asked_part
 from rag.recommendation import AGAINST, FOR, INSUFFICIENT, VERDICT_OF, Recommendation
 
 YES, NO, NOT_STATED = 0, 1, 2
@@ -89,7 +91,7 @@ _COMPARATIVE = re.compile(r"\b(?:over|rather than|instead of|in preference to|ve
 # everyday words of a lay or personal question that never name what is asked about ("my friend says", "I feel fine")
 _FILLER = frozenset(content_terms(
     "friend friends says said told tell telling feel feels feeling felt fine great good well totally really quite "
-    "just pretty very fairly seem seems seemed turned turns nobody anybody somebody anyone everyone since ago want "
+    "just small tiny went go goes gone don doesn didn live lives living home day days iu mg mcg ml pretty very fairly seem seems seemed turned turns nobody anybody somebody anyone everyone since ago want "
     "wants wanted wondering wonder worried worry think thought know knew heard hear keep keeps kept going trying "
     "try lately recently sure thing things okay fine anything something everything whatever maybe probably "
     "already also even though still much many lot lots bit little big every last next first best wife husband "
@@ -220,7 +222,7 @@ def recommendation_verdict(
     question put in the negative ("should X be avoided?") is left to the reader. With ``passages`` (the shown
     evidence), a topic term of a personal question that none of them mentions means no recommendation answers it."""
     flip = bool(_AGAINST_ASK.search(question))
-    asked_text = question.split("(")[0]
+    asked_text = asked_part(question)
     if not flip and _NEGATIVE_ASK.search(_RELATIVE_NEGATION.sub("who", asked_text)) or _APPLICABILITY_ASK.search(asked_text):
         return None
     contexts = list(contexts) + [""] * (len(sentences) - len(contexts))
@@ -238,8 +240,8 @@ def recommendation_verdict(
                 or affirms_what_question_rules_out(asked_text, sentence)):  # "adults who are obese" for "without obesity"
             continue
         fit = population_fit(asked, rec.population_record) if rec.population_record is not None else 0.0
-        if fit <= -1.0 or _pregnancy_only(asked, rec, sentence):
-            mismatched.append(i)
+        if fit <= -1.0 or _pregnancy_only(asked, rec, sentence) or dose_fit(asked_text, sentence) < 0:
+            mismatched.append(i)  # another group, or a dose range that leaves out the question's dose
             continue
         missing = unmet_constraint(asked_text, sentence, contexts[i])
         if missing:  # "for patients with AF" does not answer a question on AF with a mechanical heart valve

@@ -11,6 +11,7 @@ from clinrag.records import Draft, SearchResult
 from clinrag.settings import GenerationSettings
 from clinrag.text import content_terms, split_sentences
 from rag.asked_constraints import affirms_what_question_rules_out
+from rag.dose_fit import dose_fit
 from rag.population import Population, population_fit, read_population
 from rag.question_kind import asks_for_quantity, asks_for_recommendation
 from rag.recommendation import parse_recommendation
@@ -76,6 +77,9 @@ class ExtractiveDrafter:
             prior = evidence[n - 1].reader_score
             score = logit(rel) + 0.5 * (logit(prior) if prior is not None else 0.0) - (1.0 if meta else 0.0)
             score += self._population_term(asked, sentence) + quantity_term(question, sentence)
+            # "400 IU or less" for a question on 400 IU, not "doses greater than 400 IU"
+            fit = dose_fit(question, sentence)
+            score += (-2.0 if fit < 0 else 0.5 * fit) * self.population_weight
             if affirms_what_question_rules_out(question, sentence):  # "adults who are obese" for "adults without obesity"
                 score -= 2.0 * self.population_weight
             if wants_recommendation and parse_recommendation(sentence) is not None:
