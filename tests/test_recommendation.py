@@ -426,14 +426,3 @@ def test_a_number_the_question_already_gives_is_no_answer_to_it():
     assert quantity_term(q, "Conservative care for 6 weeks is required; if no improvement, surgery may be considered.") == 0.0
     assert quantity_term(q, "If tear is >50% of the tendon thickness, may consider surgery.") > 0.0
     assert quantity_term(q, "Conservative care for 6 to 12 weeks is required.") > 0.0  # 12 is new
-
-
-def test_fragments_of_a_passage_are_not_quoted_as_answers():
-    from rag.drafting.extractive import is_fragment
-
-    assert is_fragment("(Strong For; Reviewed, Amended).")
-    assert is_fragment("What the USPSTF Grades Mean and Suggestions for Practice")
-    assert is_fragment("them even if you can't keep food down.")
-    assert not is_fragment("The USPSTF recommends screening for HIV in adolescents and adults aged 15 to 65 years.")
-    assert not is_fragment("Methadone for acute or break-through pain")
-    assert not is_fragment("Grade B: The USPSTF recommends one-time screening for AAA in men who have ever smoked.")

@@ -167,30 +167,8 @@ def candidate_sentences(evidence: Sequence[SearchResult]) -> list[tuple[int, int
             sentence = re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", sentence)
             if sentence.startswith("#") or sentence.endswith("?") or len(sentence) < 25 or len(content_terms(sentence)) < 3:
                 continue  # headings, questions (a question is not an answer) and fragments
-            if is_fragment(sentence):
-                continue
             out.append((n, pos, " ".join(sentence.split())))
     return out
-
-
-_SMALL_WORDS = frozenset("a an and or of the for to in on at by with from vs".split())
-
-
-def is_fragment(sentence: str) -> bool:
-    """A piece of a passage that is no statement: a grade tag on its own ("(Strong For; Reviewed, Amended)"), a line
-    that runs on from a broken PDF line ("them even if you can't keep food down."), or a title-cased heading without a
-    full stop ("What the USPSTF Grades Mean and Suggestions for Practice")."""
-    text = sentence.strip()
-    if text.startswith("(") and text.rstrip(".").endswith(")"):
-        return True
-    if text[:1].islower():
-        return True
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
-    if not text.endswith((".", "!", ":", ";")) and 0 < len(words) <= 14:
-        major = [w for w in words if w.lower() not in _SMALL_WORDS]
-        if major and sum(w[0].isupper() for w in major) / len(major) >= 0.8:
-            return True
-    return False
 
 
 def _as_sentence(sentence: str) -> str:
