@@ -11,6 +11,10 @@ _AUX = (
 )
 _YESNO_CLAUSE = re.compile(rf"^{_AUX}\b", re.I)
 _WH_START = re.compile(r"^(?:what|which|when|where|why|who|whom|whose|how)\b", re.I)
+# clinician shorthand asks yes or no with a bare verb after the case: "67 yo M, never smoker, no sx: screen for AAA w/ US?"
+_SHORTHAND_VERB = re.compile(
+    r"^(?:screen|test|start|stop|continue|give|use|treat|offer|ask|advise|counsel|refer|prescribe|vaccinate|recheck|"
+    r"repeat|add|switch|admit|consider|initiate|resume|hold|withhold|discontinue|add|restart|swab|image|culture)\b", re.I)
 
 
 _AUX_WORDS = ("should", "could", "would", "does", "have", "were", "shall", "might", "must")
@@ -58,6 +62,10 @@ def is_yes_no_question(question: str) -> bool:
         if _WH_START.match(sentence) and (len(clauses) == 1 or not re.match(r"(?:when|where|why)\b", sentence, re.I)):
             continue  # "How often should ...?"; but "When starting X, does Y ...?" asks yes or no
         if any(_YESNO_CLAUSE.match(c) for c in clauses if c):
+            return True
+        if sentence.endswith("?") and len(clauses) > 1 and _SHORTHAND_VERB.match(clauses[-1] if clauses[-1] else clauses[-2]):
+            return True
+        if sentence.endswith("?") and ":" in sentence and _SHORTHAND_VERB.match(sentence.rsplit(":", 1)[1].strip()):
             return True
     return False
 

@@ -17,7 +17,7 @@ from rag.clinical_question import is_personal, lay_groups
 from rag.dose_fit import dose_fit
 from rag.population import Population, population_fit
 from rag.question_kind import asked_part
-from rag.recommendation import AGAINST, FOR, INSUFFICIENT, VERDICT_OF, Recommendation
+from rag.recommendation import AGAINST, FOR, INDIVIDUAL, INSUFFICIENT, VERDICT_OF, Recommendation
 
 YES, NO, NOT_STATED = 0, 1, 2
 
@@ -86,6 +86,8 @@ _NEGATIVE_ASK = re.compile(r"\b(?:avoid\w*|not|n't|stop\w*|discontinu\w*|withh[o
 # "men who do not express a preference": a negation inside a relative clause names the group, it does not put
 # the question in the negative
 _RELATIVE_NEGATION = re.compile(r"\b(?:who|that|which)\s+(?:do|does|did|are|is|have|has|had|were|was|can|could)\s*(?:not|n't)\b", re.I)
+# "once a person has not smoked for 15 years": a negation inside the clause that sets the condition is not the ask
+_CONDITION_CLAUSE = re.compile(r"\b(?:once|if|when|whenever|after|until|unless|since|because)\b[^,;?]*", re.I)
 _AGAINST_ASK = re.compile(r"\b(?:recommend\w*|advis\w*|suggest\w*)\s+against\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:over|rather than|instead of|in preference to|versus|vs\.?|compared with|more than|better than)\b|,\s*not\b", re.I)
 # everyday words of a lay or personal question that never name what is asked about ("my friend says", "I feel fine")
@@ -105,6 +107,7 @@ _NEAR = 4  # terms on each side of a comparison that name what is compared
 _APPLICABILITY_ASK = re.compile(r"\b(?:apply|applies|cover (?:a|an)\b|covers (?:a|an)\b)", re.I)
 # "who are not on dialysis", "without calculating risk": the sentence excludes what the question names
 _EXCLUSION = re.compile(r"\b(?:not on|not receiving|not taking|without|who do not have|who does not have|who are not|who have not|except)\s+((?:\S+\s+){0,2}\S+)", re.I)
+_STOP = re.compile(r"\b(?:should|must|can|may)\s+(?:then\s+)?(?:be\s+)?(?:discontinued|stopped|ceased)\b|^\s*(?:discontinue|stop)\b", re.I)
 _RECOMMEND_ASK = re.compile(r"^\s*(?:does|do|did|would)\b.*\brecommend\b|^\s*(?:is|are)\b.*\b(?:recommended|advised|suggested)\b", re.I)
 
 
@@ -162,10 +165,35 @@ def topic_overlap(question: str, sentence: str, context: str = "") -> float:
     return (len(singles & have) + sum(1 for g in groups if g.specific & have)) / units
 
 
+_PREFERENCE = re.compile(r"\b(?:rather than|instead of|in preference to)\b", re.I)
+
+
+def asks_dispreferred(question: str, sentence: str) -> bool | None:
+    """For a sentence that prefers one course to another ("selectively offer screening ... rather than routinely
+    screening all men in this group") and a question that compares nothing: True when the question asks about the
+    course the sentence puts second ("routinely screening all men ..."), False when it asks about the one it
+    prefers, None when it cannot be told (or the sentence prefers nothing)."""
+    s = _PREFERENCE.search(sentence)
+    if not s or _COMPARATIVE.search(question):
+        return None
+    asked = set(content_terms(question))
+    preferred, second = set(content_terms(sentence[: s.start()])), set(content_terms(sentence[s.end():]))
+    only_second = {t for t in (second - preferred) & asked if len(t) >= 4 and t.isalpha()}
+    only_preferred = (preferred - second) & asked
+    if only_second:  # the question's own words for the course ("routinely") are the ones the sentence puts second
+        return True
+    if only_preferred - _GENERIC and not only_second:
+        return False
+    return None
+
+
 def _comparison_agrees(question: str, sentence: str) -> bool:
-    """A sentence that prefers one thing over another answers only a question that compares the same way round."""
+    """A sentence that prefers one thing over another answers only a question that compares the same way round
+    (or, with ``asks_dispreferred``, one that asks about either course on its own)."""
     s = _COMPARATIVE.search(sentence)
     if not s:
+        return True
+    if asks_dispreferred(question, sentence) is not None:
         return True
     q = _COMPARATIVE.search(question)
     if not q:
@@ -223,7 +251,7 @@ def recommendation_verdict(
     evidence), a topic term of a personal question that none of them mentions means no recommendation answers it."""
     flip = bool(_AGAINST_ASK.search(question))
     asked_text = asked_part(question)
-    if not flip and _NEGATIVE_ASK.search(_RELATIVE_NEGATION.sub("who", asked_text)) or _APPLICABILITY_ASK.search(asked_text):
+    if not flip and _NEGATIVE_ASK.search(_CONDITION_CLAUSE.sub(" ", _RELATIVE_NEGATION.sub("who", asked_text))) or _APPLICABILITY_ASK.search(asked_text):
         return None
     contexts = list(contexts) + [""] * (len(sentences) - len(contexts))
     # a personal question's topic drops everyday filler, so a term no passage mentions must not be the one it asks about
@@ -258,6 +286,12 @@ def recommendation_verdict(
     fit, overlap, i = max(eligible, key=lambda t: (t[1] + 0.25 * t[0], -t[2]))
     rec = recommendations[i]
     direction = rec.direction
+    if direction in (FOR, INDIVIDUAL) and asks_dispreferred(asked_text, sentences[i]):
+        return RecommendationVerdict("no", i, rec, "the guideline prefers another course to the one asked about: "
+                                     f"{_PREFERENCE.search(sentences[i]).group(0)!r}")
+    if direction == FOR and _STOP.search(sentences[i]) and not flip:
+        # "Screening should be discontinued once ..." answers "Should screening continue once ...?": no
+        return RecommendationVerdict("no", i, rec, f"the recommendation is to stop: {_STOP.search(sentences[i]).group(0)!r}")
     if flip and direction in (FOR, AGAINST):
         direction = AGAINST if direction == FOR else FOR
     elif flip:

@@ -426,3 +426,37 @@ def test_a_number_the_question_already_gives_is_no_answer_to_it():
     assert quantity_term(q, "Conservative care for 6 weeks is required; if no improvement, surgery may be considered.") == 0.0
     assert quantity_term(q, "If tear is >50% of the tendon thickness, may consider surgery.") > 0.0
     assert quantity_term(q, "Conservative care for 6 to 12 weeks is required.") > 0.0  # 12 is new
+
+
+def test_asking_about_the_course_a_sentence_puts_second_gets_no():
+    s = ["The USPSTF recommends that clinicians selectively offer screening for AAA with ultrasonography in men aged 65 to "
+         "75 years who have never smoked rather than routinely screening all men in this group."]
+    routinely = _verdict("Does the USPSTF recommend routinely screening all men aged 65 to 75 who have never smoked for AAA?", s)
+    assert routinely.verdict == "no" and "rather than" in routinely.reason
+    assert _verdict("Should men aged 65 to 75 who have never smoked be screened for AAA?", s).verdict == "it depends"
+
+
+def test_a_recommendation_to_stop_answers_whether_to_continue_with_no():
+    s = ["Screening should be discontinued once a person has not smoked for 15 years."]
+    context = ["Lung Cancer: Screening"]
+    assert _verdict("Should annual lung cancer screening continue once a person has not smoked for 15 years?", s, context).verdict == "no"
+    assert _verdict("Should lung cancer screening stop once a person has not smoked for 15 years?", s, context) is None  # to the reader
+
+
+def test_clinician_shorthand_with_a_bare_verb_asks_yes_or_no():
+    from rag.question_kind import is_yes_no_question
+
+    assert is_yes_no_question("67 yo M, never smoker, no sx: screen for AAA w/ US?")
+    assert is_yes_no_question("55F, smoker: start statin?")
+    assert not is_yes_no_question("How often to screen, every year?")
+    assert not is_yes_no_question("What should I do, test or wait?")
+
+
+def test_sentences_about_the_publication_are_no_answer_candidates():
+    from clinrag.records import SearchResult
+    from rag.drafting.extractive import candidate_sentences
+
+    text = ("The Clearinghouse encourages users of this booklet to duplicate and distribute as many copies as desired. "
+            "Drink half a cup of fruit juice to treat low blood glucose. (Strong For; Reviewed, Amended). This booklet is also available at www.example.gov.")
+    assert [s for _, _, s in candidate_sentences(
+        [SearchResult("doc-1#c0", "doc-1", "Eating and diabetes", "Low blood glucose", 1, 1, 0, len(text), text, 1.0, 1, 1)])] == ["Drink half a cup of fruit juice to treat low blood glucose."]

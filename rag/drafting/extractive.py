@@ -140,6 +140,15 @@ class ExtractiveDrafter:
 
 _META_SECTION = re.compile(r"\b(scope|introduction|purpose|about|background|overview|what changed|changes since)\b", re.I)
 _META_SENTENCE = re.compile(r"^(this|the present) (summary|document|guideline|statement|update)\b", re.I)
+# sentences about the publication itself (copying, copyright, where to get it, when it was prepared, disclaimers):
+# never an answer to a clinical question
+_DOCUMENT_MATTER = re.compile(
+    r"\b(?:copyright(?:s|ed)?|duplicate and distribute|reproduc(?:e|ed|tion) (?:and|or) distribut|copies as desired|"
+    r"(?:booklet|publication|document|guideline|summary) is (?:also )?available (?:at|from|on)|"
+    r"when this (?:publication|booklet|document) was prepared|(?:publication|booklet) (?:may|can) be (?:copied|reproduced)|"
+    r"(?:does|do) not (?:endorse|copyright)|for more information,? (?:visit|contact|call)|this publication is not copyrighted)\b",
+    re.I,
+)
 
 
 def _heading(result: SearchResult) -> str:
@@ -167,6 +176,8 @@ def candidate_sentences(evidence: Sequence[SearchResult]) -> list[tuple[int, int
             sentence = re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", sentence)
             if sentence.startswith("#") or sentence.endswith("?") or len(sentence) < 25 or len(content_terms(sentence)) < 3:
                 continue  # headings, questions (a question is not an answer) and fragments
+            if _DOCUMENT_MATTER.search(sentence) or re.fullmatch(r"\([^()]*\)\.?", sentence):
+                continue  # about the publication, not its subject; a grade tag alone ("(Strong For; Reviewed, Amended).")
             out.append((n, pos, " ".join(sentence.split())))
     return out
 
