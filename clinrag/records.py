@@ -174,9 +174,11 @@ REFUSAL_UNSUPPORTED = "evidence_does_not_support"
 REFUSAL_LOW_GROUNDEDNESS = "low_groundedness"
 REFUSAL_FALSE_PREMISE = "premise_contradicted"
 REFUSAL_UNTRUSTED = "untrusted_sources_only"
+REFUSAL_TOPIC_ABSENT = "topic_not_in_library"
 REFUSAL_MESSAGES = {
     REFUSAL_FALSE_PREMISE: "The question assumes that {premise} The guideline says otherwise: \"{sentence}\" ({source}).",
     REFUSAL_NO_EVIDENCE: "Nothing relevant was found in the loaded guidelines for this question.",
+    REFUSAL_TOPIC_ABSENT: "No loaded guideline mentions {words}, which the question asks about; the library cannot answer it.",
     REFUSAL_NOT_STATED: "The closest passages ({passages}) do not state an answer to this question.",
     REFUSAL_UNSUPPORTED: "The drafted answer was not supported by the passages it cites: no sentence passed verification.",
     REFUSAL_LOW_GROUNDEDNESS: "The evidence found is too weak to answer reliably (groundedness below the threshold).",

@@ -237,6 +237,8 @@ class PolicySettings(_Section):
         None, ge=0, le=1,
         description="State a yes/no verdict only when the reader's verdict probability reaches this; None uses the fitted one.",
     )
+    refuse_absent_topic: bool = Field(True, description="Refuse, naming it, a specialist question word no passage uses.")
+    rare_word_zipf: float = Field(3.0, ge=0, le=8, description="Specialist word: rarer than this Zipf (wordfreq; 3 = 1 per million).")
 
 
 class Settings(BaseSettings):
@@ -320,13 +322,13 @@ class Settings(BaseSettings):
         """Hash of every setting that changes a chunk's vector given its text: what a re-chunked document may reuse."""
         return _digest({"embedding": _embedding_identity(self.embedding)})
 
-    def fingerprint(self) -> str:
-        """Hash of every setting that changes an answer (paths and runtime knobs excluded)."""
+    def fingerprint(self, without: frozenset[str] = frozenset()) -> str:
+        """Hash of every setting that changes an answer (paths and runtime knobs excluded), less the sections named
+        in ``without`` (the calibration's tag leaves out the policy, which acts on calibrated probabilities)."""
         data = self.model_dump(
             mode="json",
             exclude={"data_dir", "index_dir", "eval_dir", "eval_index_dir", "model_cache_dir", "upload_dir", "api_key",
-                     "ui_password", "users_file",
-                     "max_file_mb", "ingest", "audit", "auth", "ui", "vectors"},
+                     "ui_password", "users_file", "max_file_mb", "ingest", "audit", "auth", "ui", "vectors", *without},
         )
         data["embedding"] = _embedding_identity(self.embedding)
         data["generation"] = {

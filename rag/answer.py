@@ -10,12 +10,14 @@ from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
 from clinrag.protocols import Drafter, Reader, Retriever, Verifier
+from clinrag.privacy import redact
 from clinrag.records import (
     REFUSAL_FALSE_PREMISE,
     REFUSAL_LOW_GROUNDEDNESS,
     REFUSAL_MESSAGES,
     REFUSAL_NO_EVIDENCE,
     REFUSAL_NOT_STATED,
+    REFUSAL_TOPIC_ABSENT,
     REFUSAL_UNSUPPORTED,
     REFUSAL_UNTRUSTED,
     AnswerRecord,
@@ -45,6 +47,8 @@ from rag.rerank import logit, reranked, with_scores
 from rag.retrieval import clean_question
 from rag.spelling import spell_checked
 from rag.stated_verdict import state_verdict
+from rag.topic_presence import absent_topic_words
+from rag.word_frequency import rare_word, unknown_word
 
 # the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
 ON_TOPIC_RELEVANCE = 0.2
@@ -123,6 +127,11 @@ class Answerer:
         features = answerability_features(response, relevance)
         answerability = self.calibration.get("answerability").probability(features) if evidence else 0.0
         context = _Context(question, query, evidence[: max(self.settings.retrieval.k, 1)], answerability, timings, started, features)
+        if self.settings.policy.refuse_absent_topic:
+            absent = absent_topic_words(redact(query)[0], self.retriever.knows_term, rare_word(self.settings.policy.rare_word_zipf),
+                                        unknown_word)
+            if absent:  # the passages found are about something else: say which word no guideline uses
+                return self._refusal(context, REFUSAL_TOPIC_ABSENT, detail={"words": ", ".join(f"'{w}'" for w in absent)})
         if answerability < self._threshold("min_answerable"):
             on_topic = [e for e in evidence[:3] if (e.reader_score or 0.0) >= ON_TOPIC_RELEVANCE]
             return self._refusal(context, REFUSAL_NOT_STATED if on_topic else REFUSAL_NO_EVIDENCE, closest=on_topic)
@@ -331,6 +340,7 @@ class Answerer:
         answers_question: float | None = None,
         closest: Sequence[SearchResult] = (),
         premise: dict | None = None,
+        detail: dict | None = None,
     ) -> AnswerRecord:
         context.timings["total"] = time.perf_counter() - context.started
         names = "; ".join(f"{e.title}" + (f", {e.section.split(' > ')[-1]}" if e.section else "") for e in closest[:2])
@@ -343,7 +353,7 @@ class Answerer:
             answer="",
             sentences=[],
             groundedness=round(groundedness, 4),
-            refusal_reason=REFUSAL_MESSAGES[code].format(passages=names or "none", **(premise or {})),
+            refusal_reason=REFUSAL_MESSAGES[code].format(passages=names or "none", **(premise or {}), **(detail or {})),
             evidence=list(context.evidence),
             timings_s=_rounded(context.timings),
             models=self.models,

@@ -115,10 +115,10 @@ def calibration_tag(settings) -> str:
     """The settings fingerprint a calibration is valid for: everything that shapes the signals (chunking, embedder,
     retrieval, reader, evidence shown), not the policy thresholds (they act on the calibrated probabilities) nor
     the generator (groundedness is fitted on extractive answers; the record says so for other generators)."""
-    from clinrag.settings import GenerationSettings, PolicySettings
+    from clinrag.settings import GenerationSettings
 
     keep = {"evidence_chunks": settings.generation.evidence_chunks, "extractive_max_sentences": settings.generation.extractive_max_sentences}
-    return settings.model_copy(update={"policy": PolicySettings(), "generation": GenerationSettings(**keep)}).fingerprint()
+    return settings.model_copy(update={"generation": GenerationSettings(**keep)}).fingerprint(without=frozenset({"policy"}))
 
 
 def load_calibration(path: Path = CALIBRATION_FILE) -> CalibrationSet:

@@ -38,6 +38,10 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bheart (?:risk|disease|problems?)\b", "cardiovascular disease risk"),
     (r"\bblood thinners?\b", "anticoagulant"),
     (r"\bwater pills?\b", "diuretic"),
+    # brand names people use for generic drugs
+    (r"\btamiflu\b", "oseltamivir"), (r"\btylenol\b|\bpanadol\b", "acetaminophen"), (r"\badvil\b|\bmotrin\b", "ibuprofen"),
+    (r"\baleve\b", "naproxen"), (r"\bcoumadin\b", "warfarin"), (r"\bzithromax\b|\bz-?pak\b", "azithromycin"),
+    (r"\blipitor\b", "atorvastatin"), (r"\bglucophage\b", "metformin"), (r"\bepipen\b", "epinephrine"),
     (r"\bbaby aspirin\b|\blow dose aspirin\b", "low-dose aspirin"),
     (r"\bcholesterol (?:pills?|meds?|medicines?|drugs?|tablets?)\b", "statin"),
     (r"\bflu (?:shots?|jabs?|vaccines?)\b", "influenza vaccination"),
@@ -128,7 +132,7 @@ def lay_groups(question: str) -> list[LayGroup]:
 # attributes that do not change what a guideline recommends: dropped from what retrieval and the reader see
 _RELIGION = r"(?:catholic|protestant|christian|jewish|muslim|hindu|buddhist|sikh|mormon|atheist|amish|jehovah'?s witness|evangelical)"
 _INSURANCE = r"(?:uninsured|underinsured|medicaid[- ]insured|medicare[- ]insured|privately insured|insured|on medicaid|on medicare|with private insurance|without insurance|with no insurance)"
-_OCCUPATIONS = (r"(?:teacher|accountant|engineer|software engineer|truck driver|long-haul truck driver|construction worker|farmer|"
+_OCCUPATIONS = (r"(?:schoolteacher|teacher|accountant|engineer|software engineer|truck driver|long-haul truck driver|construction worker|farmer|"
                 r"retired farmer|lawyer|attorney|chef|cook|cashier|electrician|plumber|mechanic|firefighter|police officer|"
                 r"student|graduate student|office worker|banker|artist|musician|writer|waiter|waitress|janitor|"
                 r"scientist|programmer|salesman|saleswoman|carpenter|fisherman|"

@@ -10,12 +10,12 @@ from rag.verify import Verifier, lexical_features
 from tests.fakes import LexicalReader, ScriptedGenerator
 
 
-def _answerer(app, replies):
+def _answerer(app, replies, settings=None):
     from rag.answer import Answerer
 
     drafter = LLMDrafter(ScriptedGenerator(replies), app.settings.generation)
     verifier = Verifier(app.reader, DEFAULTS["support"])
-    return Answerer(app.settings, app.retriever, app.reader, drafter, verifier, app.calibration, {"g": "scripted"}), drafter
+    return Answerer(settings or app.settings, app.retriever, app.reader, drafter, verifier, app.calibration, {"g": "scripted"}), drafter
 
 
 def test_markers_are_parsed_and_invalid_ones_removed():
@@ -86,8 +86,24 @@ def test_an_uncited_sentence_is_cited_to_the_passage_that_supports_it_or_dropped
 def test_out_of_corpus_question_is_refused_before_generation(tiny_app):
     answerer, drafter = _answerer(tiny_app, ["Something [1]."])
     record = answerer.ask("What is the recommended dose of rituximab for pemphigus vulgaris?")
+    assert record.decision == "refuse" and record.refusal_code == "topic_not_in_library"
+    assert "'pemphigus'" in record.refusal_reason and "'rituximab'" in record.refusal_reason
+    assert drafter.generator.requests == []
+
+
+def test_without_the_topic_gate_the_answerability_gate_still_refuses(tiny_app):
+    settings = tiny_app.settings.model_copy(
+        update={"policy": tiny_app.settings.policy.model_copy(update={"refuse_absent_topic": False})})
+    answerer, drafter = _answerer(tiny_app, ["Something [1]."], settings)
+    record = answerer.ask("What is the recommended dose of rituximab for pemphigus vulgaris?")
     assert record.decision == "refuse" and record.refusal_code == "no_relevant_evidence"
     assert drafter.generator.requests == []
+
+
+def test_a_question_in_the_library_words_passes_the_topic_gate(tiny_app):
+    answerer, _ = _answerer(tiny_app, ["Something [1]."])
+    record = answerer.ask("How soon should antimicrobials be given in possible septic shock?")
+    assert record.refusal_code != "topic_not_in_library"
 
 
 def test_cannot_answer_sentinel_becomes_a_refusal(tiny_app):

@@ -48,7 +48,8 @@ def test_an_entry_holds_what_an_auditor_needs_and_nothing_unredacted(answered):
     assert not any(identifier in text for identifier in IDENTIFIERS)
     assert refused["question"] == "[NAME], MRN [MRN], DOB [DATE]/1950, phone [PHONE], asks about rituximab for pemphigus vulgaris."
     assert refused["redaction"] == {"redacted": True, "count": 4, "kinds": {"DATE": 1, "MRN": 1, "NAME": 1, "PHONE": 1}}
-    assert refused["type"] == "refusal" and refused["refusal_code"] == "no_relevant_evidence"
+    assert refused["type"] == "refusal" and refused["refusal_code"] == "topic_not_in_library"
+    assert "'pemphigus'" in refusal.refusal_reason and not any(i in refusal.refusal_reason for i in IDENTIFIERS)
     assert line["question"] == "How soon should antimicrobials be given in possible septic shock for [NAME]?"
     assert line["decision"] == record.decision and line["refusal_code"] == record.refusal_code
     assert line["groundedness"] == record.groundedness and line["models"] == record.models
@@ -202,7 +203,7 @@ def test_ask_appends_to_the_audit_log_and_audit_show_reads_it(tiny_app, monkeypa
     assert "2 record(s)" in capsys.readouterr().out
     assert main(["audit", "show", "--index", index, "--json", "--last", "1"]) == 0
     (last,) = json.loads(capsys.readouterr().out)
-    assert last["decision"] == "refuse" and last["refusal_code"] == "no_relevant_evidence"
+    assert last["decision"] == "refuse" and last["refusal_code"] == "topic_not_in_library"
     assert main(["audit", "show", "--index", index]) == 0
     out = capsys.readouterr().out
     assert "2 of 2 record(s)" in out and "[NAME]" in out and "Garcia" not in out

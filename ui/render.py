@@ -125,6 +125,9 @@ REFUSAL_TITLES = {
     "no_relevant_evidence": ("Not covered by the loaded guidelines",
                              "No loaded guideline addresses this question. Check the Library for the guideline you expect, "
                              "or rephrase with the condition and the treatment or test you mean."),
+    "topic_not_in_library": ("Not covered by the loaded guidelines",
+                             "No loaded guideline uses the word the question turns on, so the passages found are about "
+                             "something else. Check the Library for the guideline you expect, or use the guideline's term."),
     "evidence_does_not_answer": ("The guidelines found do not state this",
                                  "The passages below are on the topic but none of them states the answer. Read them: the "
                                  "point may be outside the guideline's scope."),
