@@ -79,7 +79,7 @@ _GENERIC = frozenset(content_terms(
     "need needs still get getting take taking use start offer routine routinely year years old aged age adult adults "
     "man men woman women mom mum dad father mother son daughter grandpa grandma child children my he she his her "
     "i im me anyway yet now time actually supposed worthwhile okay ok safe someone whether patient patients person "
-    "people screen screening test tested testing checked check checks"
+    "people screen screening test tested testing checked check checks yo pt pts sx hx fu visit visits"
 ))
 _NEGATIVE_ASK = re.compile(r"\b(?:avoid\w*|not|n't|stop\w*|discontinu\w*|withh[oe]ld\w*|contraindicat\w*|harm\w*|unsafe|"
                            r"dangerous|skip\w*|against|no longer|without)\b", re.I)
@@ -99,7 +99,7 @@ _FILLER = frozenset(content_terms(
     "already also even though still much many lot lots bit little big every last next first best wife husband "
     "partner grandson granddaughter sister brother aunt uncle family kid kids baby teen teenager boyfriend "
     "girlfriend midwife nurse pediatrician physician gp send sent sends wants asks asked ask help helps helpful work works "
-    "least most more less other another some each"
+    "least most more less other another some each chance chances odds worked figured calculated"
 ))
 MIN_TOPIC_OVERLAP = 0.5
 _NEAR = 4  # terms on each side of a comparison that name what is compared

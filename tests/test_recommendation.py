@@ -460,3 +460,27 @@ def test_sentences_about_the_publication_are_no_answer_candidates():
             "Drink half a cup of fruit juice to treat low blood glucose. (Strong For; Reviewed, Amended). This booklet is also available at www.example.gov.")
     assert [s for _, _, s in candidate_sentences(
         [SearchResult("doc-1#c0", "doc-1", "Eating and diabetes", "Low blood glucose", 1, 1, 0, len(text), text, 1.0, 1, 1)])] == ["Drink half a cup of fruit juice to treat low blood glucose."]
+
+
+def test_a_personal_risk_question_in_everyday_words_gets_the_recommendation_verdict():
+    from rag.focus import focus_question
+
+    asked = ("I'm 58 with high cholesterol, and my doctor worked out that my chance of a heart attack or stroke in the next "
+             "10 years is about 12%. Should I be taking a statin?")
+    statin = ("The USPSTF recommends that clinicians prescribe a statin for the primary prevention of CVD for adults aged 40 "
+              "to 75 years who have 1 or more CVD risk factors (ie, dyslipidemia, diabetes, hypertension, or smoking) and an "
+              "estimated 10-year CVD risk of 10% or greater.")
+    focused = focus_question(asked, 200, True).text
+    assert "dyslipidemia" in focused and "cardiovascular disease" in focused  # "high cholesterol", "heart attack or stroke"
+    got = recommendation_verdict(focused, read_population(focused, question=True), [statin], [parse_recommendation(statin)],
+                                 ["Statin Use for the Primary Prevention of Cardiovascular Disease in Adults"], [statin])
+    assert got is not None and got.verdict == "yes"  # "chance" is how the asker says risk, not a topic no passage names
+
+
+def test_shorthand_setting_words_do_not_dilute_the_topic():
+    s = ("The USPSTF recommends that clinicians ask all pregnant persons about tobacco use, advise them to stop using "
+         "tobacco, and provide behavioral interventions for cessation to pregnant persons who use tobacco.")
+    q = ("28 yo pregnant pt, smokes ~10 cig/day: ask about tobacco, advise quitting + behavioral cessation interventions at "
+         "f/u prenatal visits?")
+    assert _verdict(q, [s]).verdict == "yes"
+    assert _verdict("28 yo pregnant pt, smokes: prescribe varenicline or bupropion?", [s]) is None  # another intervention
