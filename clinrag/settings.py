@@ -217,10 +217,10 @@ class ReaderSettings(_Section):
 
 
 class PolicySettings(_Section):
-    min_premise_contradiction: float = Field(
-        0.6, ge=0, le=1,
-        description="Refuse when the reader finds the premise a question takes for granted contradicted this strongly.",
-    )
+    min_premise_contradiction: float = Field(0.6, ge=0, le=1, description="Refuse when the reader finds the premise a "
+                                             "question takes for granted contradicted this strongly.")
+    min_sentence_answers: float = Field(0.85, ge=0, le=1, description="Answer past the passage gate when the reader "
+                                        "finds a sentence of on-topic passages this relevant; 1 turns it off.")
     min_answerable: float | None = Field(
         None, ge=0, le=1,
         description="Refuse before generating when P(answerable) is below this; None uses the fitted operating point.",

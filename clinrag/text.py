@@ -24,7 +24,9 @@ NEGATIONS = frozenset({"no", "not", "never", "none", "nor", "without", "avoid", 
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "dr.", "fig.", "no.", "st.", "et al.", "min.", "max.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 # A block is a heading line on its own, or lines joined until a blank line, a bullet or a heading starts.
-_BLOCK = re.compile(r"[ \t]*#[^\n]*|[^\n]+(?:\n(?![ \t]*(?:[-*•]|\d+[.)])\s)(?![ \t]*(?:\n|#))[^\n]+)*")
+# Bullet characters as PDF text extraction leaves them ("●\t", "▪ ", "◦ ") count like "-" and "*".
+BULLETS = "-*•●▪◦■○‣"
+_BLOCK = re.compile(rf"[ \t]*#[^\n]*|[^\n]+(?:\n(?![ \t]*(?:[{re.escape(BULLETS)}]|\d+[.)])\s)(?![ \t]*(?:\n|#))[^\n]+)*")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,/][0-9]+)*")
 _stemmer = snowballstemmer.stemmer("english")
 

@@ -21,12 +21,12 @@ from clinrag.records import (
     REFUSAL_UNSUPPORTED,
     REFUSAL_UNTRUSTED,
     AnswerRecord,
+    Draft,
     SearchResponse,
     SearchResult,
     SentenceRecord,
 )
 from clinrag.settings import Settings
-from clinrag.text import split_sentences
 from rag.applicability import scope_verdict, with_scope_passages
 from rag.calibration import CalibrationSet
 from rag.conflicts import resolve_conflicts
@@ -41,6 +41,7 @@ from rag.policy import (
     version_warnings,
 )
 from rag.premise import question_premise
+from rag.passage_sentences import is_whole_sentence_quote, normal_words
 from rag.premise_contradiction import contradiction, premise_against_recommendations
 from rag.reader import passage_input
 from rag.rerank import logit, reranked, with_scores
@@ -94,6 +95,18 @@ class Answerer:
         self.justifier = justifier
         self.trust = trust or dict  # issuer_key -> "trusted" / "untrusted": the librarian's marks (rag/conflicts.py)
 
+    def _second_look(self, query: str, shown: Sequence[SearchResult]) -> Draft | None:
+        """The extractive draft when the passage-level gate would refuse on-topic passages but the reader finds one of
+        their sentences answering the question (``policy.min_sentence_answers``): a plainly worded question above
+        the right passage ("How big is 3 ounces of cooked meat?") is read sentence by sentence before it is refused.
+        The draft then passes every check an answer passes. None when the gate's refusal stands."""
+        looker = self.drafter if self.drafter.name == "extractive" else self.justifier
+        if looker is None or self.settings.policy.min_sentence_answers >= 1.0:
+            return None
+        draft = looker.draft(query, shown)
+        best = draft.extra.get("best_sentence_relevance", 0.0)
+        return draft if not draft.cannot_answer and best >= self.settings.policy.min_sentence_answers else None
+
     def _threshold(self, name: str) -> float:
         configured = getattr(self.settings.policy, name)
         return float(configured) if configured is not None else self.calibration.threshold(name)
@@ -132,19 +145,25 @@ class Answerer:
                                         unknown_word)
             if absent:  # the passages found are about something else: say which word no guideline uses
                 return self._refusal(context, REFUSAL_TOPIC_ABSENT, detail={"words": ", ".join(f"'{w}'" for w in absent)})
-        if answerability < self._threshold("min_answerable"):
-            on_topic = [e for e in evidence[:3] if (e.reader_score or 0.0) >= ON_TOPIC_RELEVANCE]
-            return self._refusal(context, REFUSAL_NOT_STATED if on_topic else REFUSAL_NO_EVIDENCE, closest=on_topic)
-
         t = time.perf_counter()
         shown = with_scope_passages(question, drafting_evidence(evidence)[: self.settings.generation.evidence_chunks], evidence)
+        looked = None
+        if answerability < self._threshold("min_answerable"):
+            on_topic = [e for e in evidence[:3] if (e.reader_score or 0.0) >= ON_TOPIC_RELEVANCE]
+            t2 = time.perf_counter()
+            looked = self._second_look(query, shown) if on_topic else None
+            timings["second_look"], t = time.perf_counter() - t2, time.perf_counter()
+            if looked is None:
+                return self._refusal(context, REFUSAL_NOT_STATED if on_topic else REFUSAL_NO_EVIDENCE, closest=on_topic)
+            context.features = features = {**features, "second_look": looked.extra["best_sentence_relevance"]}
         contradiction = self._premise_contradiction(question, shown, evidence[: max(self.settings.retrieval.k, len(shown))])
         timings["premise"] = time.perf_counter() - t
         if contradiction is not None:
             return self._refusal(context, REFUSAL_FALSE_PREMISE, premise=contradiction)
         t = time.perf_counter()
         emit("stage", "drafting")
-        draft = self.drafter.draft(query, shown, on_token=lambda piece: emit("token", piece))
+        draft = looked if looked is not None and looked.model == self.drafter.name else \
+            self.drafter.draft(query, shown, on_token=lambda piece: emit("token", piece))
         timings["draft"] = time.perf_counter() - t
         if draft.cannot_answer:
             return self._refusal(context, REFUSAL_UNSUPPORTED)
@@ -152,7 +171,7 @@ class Answerer:
             # a bare "Yes. [1]" from a model: quote the evidence sentences the reader picks instead
             draft = replace(draft, text=self.justifier.draft(query, shown).text)
         scope = scope_verdict(question, [e.text for e in shown], [e.doc_id for e in shown])
-        if scope is not None and _normal(scope.sentence) not in _normal(draft.text):
+        if scope is not None and normal_words(scope.sentence) not in normal_words(draft.text):
             # "does the statement apply to pregnant women?" is answered by the statement's scope sentence: it is
             # drafted first and verified like every other sentence (the verdict step reads it, rag/stated_verdict.py)
             draft = replace(draft, text=f"{scope.sentence} [{scope.passage}] {draft.text}",
@@ -380,37 +399,6 @@ class _Context:
         self.timings = timings
         self.started = started
         self.features = features
-
-
-_QA_LABEL = re.compile(r"^\s*(?:q|a|question|answer)\s*[:.)-]", re.IGNORECASE)
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.lower().split()).rstrip(" .;:")
-
-
-# a list item's marker ("- ", "* ", "• ", "2. ", "b) ") is layout, not words of the sentence it opens
-_LIST_MARKER = re.compile(r"^(?:[-*•–]|\d{1,2}[.)]|[a-z][.)])\s+")
-
-
-def is_whole_sentence_quote(claim: str, passage: str) -> bool:
-    """True when ``claim`` is one whole sentence of ``passage``, or several consecutive ones, word for word (case and
-    spacing aside). A fragment is not a quote: cutting "Do not give X" down to "give X" must not pass."""
-    target = " ".join(_normal(claim[a:b]) for a, b in split_sentences(claim))
-    if not target or target.endswith("?") or _QA_LABEL.match(target.replace("*", "").replace("_", "")):  # "A: No. ..." answers another question (a forged Q&A shape)
-        return False
-    spans = split_sentences(passage)
-    sentences = [_LIST_MARKER.sub("", _normal(passage[a:b])) for a, b in spans]
-    for i in range(len(sentences)):
-        joined = ""
-        for j in range(i, min(i + 4, len(sentences))):
-            joined = f"{joined} {sentences[j]}".strip() if joined else sentences[j]
-            if joined == target:
-                line = passage[passage.rfind("\n", 0, spans[i][0]) + 1 : spans[i][0]]
-                return not _QA_LABEL.match(line.replace("*", "").replace("_", ""))  # inside a Q&A answer line
-            if len(joined) > len(target):
-                break
-    return False
 
 
 def _grade_note(sentence: str, recommendation) -> str:

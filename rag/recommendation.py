@@ -192,7 +192,7 @@ def read_grade(text: str) -> tuple[str | None, str | None, str | None]:
 
 # ----------------------------------------------------------------------------------------------- intervention
 _LEADING_GRADE = re.compile(r"^\s*(?:\(?(?:grade\s*[ABCDI]|[ABCDI]\s+recommendation|(?:strong|weak)\s+(?:for|against))\)?\s*[:.-]?\s*)", re.I)
-_AFTER_CUE = re.compile(r"^(?:\s*(?:that\s+)?(?:clinicians|providers|physicians|practitioners|doctors|nurses|we|you)?\s*"
+_AFTER_CUE = re.compile(r"^(?:\s*(?:that\s+)?(?:(?:clinicians|providers|physicians|practitioners|doctors|nurses|we|you)\b)?\s*"
                         r"(?:should\s+)?(?:not\s+)?(?:routinely\s+)?(?:(?:offer(?:ing)?|provide|prescribe|use|start|initiate|refer|"
                         r"perform|obtain|screen)\b)?\s*(?:or refer\s+)?)", re.I)
 
@@ -222,6 +222,7 @@ def _intervention(sentence: str, cue: str, population_text: str) -> str | None:
     text = re.split(r"\s+(?:in|among|for)\s+(?=(?:all\s+|asymptomatic\s+|nonpregnant\s+|pregnant\s+|older\s+)?(?:adults?|men|women|persons|"
                     r"people|patients|children|adolescents|infants|individuals|youth|clients)\b)|[.;]", text)[0]
     text = re.sub(r"^(?:the\s+)?(?:use\s+of\s+)?", "", text.strip(" ,:"))
+    text = re.sub(r"\s+(?:to|in|for|among|of|with)$", "", text.strip())  # "offer screening to" [adults]
     return " ".join(text.split())[:160] or None
 
 

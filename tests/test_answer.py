@@ -238,7 +238,7 @@ def test_two_current_documents_that_disagree_are_both_quoted_with_a_warning(tiny
 
 
 def test_a_whole_sentence_quote_is_recognised_and_a_fragment_is_not():
-    from rag.answer import is_whole_sentence_quote
+    from rag.passage_sentences import is_whole_sentence_quote
 
     passage = "Do not give aspirin to children. Give paracetamol 15 mg/kg every 6 hours. Review after 48 hours."
     assert is_whole_sentence_quote("Give paracetamol 15 mg/kg every 6 hours.", passage)
@@ -272,3 +272,28 @@ def test_a_draft_cut_off_mid_sentence_loses_its_fragment(tiny_app):
     assert record.sentences[0].text.startswith("Antimicrobials should be given within 1 hour")
     assert any(d.checks.get("incomplete") for d in record.dropped_sentences)
     assert "Balanced crystalloids are" not in record.answer
+
+
+def test_a_gate_refusal_over_on_topic_passages_gets_a_second_look_at_their_sentences(tiny_app):
+    """The passage gate would refuse (P(answerable) below an unreachable bar); the extractive drafter still finds a
+    sentence that answers, and the answer is kept only with the second look on. A question the sentences do not
+    answer stays refused either way."""
+    from rag.answer import Answerer
+    from rag.drafting.extractive import ExtractiveDrafter
+
+    def answerer(min_sentence_answers):
+        policy = tiny_app.settings.policy.model_copy(update={"min_answerable": 1.0, "min_sentence_answers": min_sentence_answers})
+        settings = tiny_app.settings.model_copy(update={"policy": policy})
+        drafter = ExtractiveDrafter(tiny_app.reader, settings.generation)
+        verifier = Verifier(tiny_app.reader, DEFAULTS["support"])
+        return Answerer(settings, tiny_app.retriever, tiny_app.reader, drafter, verifier, tiny_app.calibration, {"g": "x"})
+
+    question = "Is short-acting beta agonist monotherapy recommended for adolescents?"
+    off = answerer(1.0).ask(question)
+    assert off.decision == "refuse" and off.refusal_code == "evidence_does_not_answer"
+    on = answerer(0.5).ask(question)
+    assert on.decision == "answer", on.refusal_reason
+    assert "monotherapy is not recommended" in on.answer and on.signals["second_look"] >= 0.5
+    assert "second_look" in on.timings_s
+    unrelated = answerer(0.5).ask("What dose of vancomycin treats bacterial meningitis in neonates?")
+    assert unrelated.decision == "refuse"

@@ -346,7 +346,7 @@ def test_before_a_week_of_gestation_and_younger_then_are_ranges():
 
 
 def test_a_list_item_is_quoted_whole_without_its_marker():
-    from rag.answer import is_whole_sentence_quote
+    from rag.passage_sentences import is_whole_sentence_quote
 
     passage = ("## When not to screen\n\nThe Task Force recommends against several kinds of screening.\n\n"
                "- The USPSTF recommends against screening for cervical cancer in women younger than 21 years (grade D).\n"

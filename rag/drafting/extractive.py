@@ -9,9 +9,10 @@ from typing import Callable, Sequence
 from clinrag.protocols import Reader
 from clinrag.records import Draft, SearchResult
 from clinrag.settings import GenerationSettings
-from clinrag.text import content_terms, split_sentences
+from clinrag.text import content_terms
 from rag.asked_constraints import affirms_what_question_rules_out
 from rag.dose_fit import dose_fit
+from rag.passage_sentences import passage_sentences
 from rag.population import Population, population_fit, read_population
 from rag.question_kind import asks_for_quantity, asks_for_recommendation
 from rag.recommendation import parse_recommendation
@@ -169,16 +170,14 @@ def candidate_sentences(evidence: Sequence[SearchResult]) -> list[tuple[int, int
     out = []
     for n, result in enumerate(evidence, start=1):
         heading = result.section.split(" > ")[-1].strip() if result.section else ""
-        for pos, (s, e) in enumerate(split_sentences(result.text)):
-            sentence = result.text[s:e].strip()
+        for pos, sentence in enumerate(passage_sentences(result.text)):
             if heading and sentence.startswith(heading) and len(sentence) > len(heading) + 20:
                 sentence = sentence[len(heading) :].strip()  # a PDF heading line runs into the first sentence
-            sentence = re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", sentence)
             if sentence.startswith("#") or sentence.endswith("?") or len(sentence) < 25 or len(content_terms(sentence)) < 3:
                 continue  # headings, questions (a question is not an answer) and fragments
             if _DOCUMENT_MATTER.search(sentence) or re.fullmatch(r"\([^()]*\)\.?", sentence):
                 continue  # about the publication, not its subject; a grade tag alone ("(Strong For; Reviewed, Amended).")
-            out.append((n, pos, " ".join(sentence.split())))
+            out.append((n, pos, sentence))
     return out
 
 
