@@ -48,7 +48,7 @@ from rag.rerank import logit, reranked, with_scores
 from rag.retrieval import clean_question
 from rag.spelling import spell_checked
 from rag.stated_verdict import state_verdict
-from rag.topic_presence import absent_topic_words
+from rag.topic_presence import absent_animals, absent_topic_words
 from rag.word_frequency import rare_word, unknown_word
 
 # the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
@@ -101,8 +101,8 @@ class Answerer:
         the right passage ("How big is 3 ounces of cooked meat?") is read sentence by sentence before it is refused.
         The draft then passes every check an answer passes. None when the gate's refusal stands."""
         looker = self.drafter if self.drafter.name == "extractive" else self.justifier
-        if looker is None or self.settings.policy.min_sentence_answers >= 1.0:
-            return None
+        if looker is None or self.settings.policy.min_sentence_answers >= 1.0 or absent_animals(query, [e.text for e in shown]):
+            return None  # the reader finds "vaccines are recommended by age" relevant to a question about dogs
         draft = looker.draft(query, shown)
         best = draft.extra.get("best_sentence_relevance", 0.0)
         return draft if not draft.cannot_answer and best >= self.settings.policy.min_sentence_answers else None

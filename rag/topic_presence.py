@@ -75,3 +75,24 @@ def absent_topic_words(
         if is_rare(lower) and not is_unknown(lower) and lower not in found:
             found.append(lower)
     return found
+
+
+# who a question is about when it is not a person: a library of human guidelines answers none of these unless a
+# passage names them too ("dog bites" in a rabies guideline)
+_ANIMALS = re.compile(r"\b(?:dogs?|pupp(?:y|ies)|cats?|kittens?|pets?|horses?|ponies|pony|cattle|livestock|sheep|goats?|"
+                      r"pigs?|ferrets?|rabbits?|hamsters?|parrots?|animals?|veterinar(?:y|ians?))\b", re.I)
+
+
+def absent_animals(question: str, passages: list[str]) -> list[str]:
+    """The animals the question is about that none of the passages names ("vaccination schedule for dogs
+    travelling abroad" over the adult immunization schedule), lower case, in question order; acronyms ("CAT") aside."""
+    named = {m.group(0).lower() for p in passages for m in _ANIMALS.finditer(p)}
+    stems = {w.rstrip("s") for w in named}
+    found: list[str] = []
+    for m in _ANIMALS.finditer(question):
+        word = m.group(0).lower()
+        if m.group(0).isupper():
+            continue  # an acronym ("CAT score" in COPD)
+        if word.rstrip("s") not in stems and word not in found:
+            found.append(word)
+    return found

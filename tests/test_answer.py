@@ -297,3 +297,5 @@ def test_a_gate_refusal_over_on_topic_passages_gets_a_second_look_at_their_sente
     assert "second_look" in on.timings_s
     unrelated = answerer(0.5).ask("What dose of vancomycin treats bacterial meningitis in neonates?")
     assert unrelated.decision == "refuse"
+    animals = answerer(0.5).ask("Is short-acting beta agonist monotherapy recommended for adolescent dogs?")
+    assert animals.decision == "refuse" and "second_look" not in animals.signals  # no passage speaks of dogs

@@ -49,3 +49,13 @@ def test_misspellings_acronyms_glosses_negated_prefixes_and_compounds_are_never_
 
 def test_each_word_is_named_once_in_question_order():
     assert absent("Does sarcoidosis treatment differ from fibromyalgia or sarcoidosis care?") == ["sarcoidosis", "fibromyalgia"]
+
+
+def test_an_animal_no_passage_names_is_found_and_one_a_passage_names_or_an_acronym_is_not():
+    from rag.topic_presence import absent_animals
+
+    schedule = ["The schedule is organised by age; vaccines are recommended routinely for adults."]
+    assert absent_animals("Which vaccination schedule is recommended for dogs travelling abroad?", schedule) == ["dogs"]
+    assert absent_animals("What is the PEP schedule after a dog bite?", ["Rabies PEP after bites by dogs or bats."]) == []
+    assert absent_animals("A COPD patient has a CAT score of 8: which GOLD group?", schedule) == []
+    assert absent_animals("Is the shingles vaccine recommended at 50?", schedule) == []
