@@ -20,7 +20,7 @@ from rag.asked_constraints import unmet_constraint
 from rag.question_kind import asked_part, is_yes_no_question
 from rag.population import Population, age_text, read_population
 from rag.recommendation import LEAD_OF, Recommendation, parse_recommendation, recommendation_in_passage
-from rag.verdict import VerdictDecision, comparison_verdict, decide_verdict, recommendation_verdict
+from rag.verdict import VerdictDecision, comparison_verdict, decide_verdict, recommendation_verdict, states_no_finding
 
 
 @dataclass
@@ -47,7 +47,8 @@ def state_verdict(
     asked = read_population(query, question=True)
     by_chunk = {e.chunk_id: e for e in shown}
     sources = [by_chunk.get(s.citations[0]) if s.citations else None for s in kept]
-    recommendations = [recommendation_in_passage(s.text, src.text) if src is not None else parse_recommendation(s.text)
+    recommendations = [None if states_no_finding(s.text)  # "BACKGROUND: ... suggest that this toxin is a key marker"
+                       else recommendation_in_passage(s.text, src.text) if src is not None else parse_recommendation(s.text)
                        for s, src in zip(kept, sources)]
     out = StatedVerdict(kept, recommendations)
     if is_yes_no_question(question):

@@ -46,6 +46,25 @@ def conditional_wording(sentence: str) -> str | None:
     return found.group(0) if found else None
 
 
+_NO_FINDING = re.compile(
+    r"^(?:(?:background|objectives?|purpose|aims?|introduction|methods?|design|setting|participants|context|hypothes[ie]s|"
+    r"study design|materials? and methods)\s*[:.]"
+    r"|(?:the\s+)?(?:primary\s+|main\s+)?(?:aim|purpose|objective|goal)s?\s+of\s+(?:this|the|our|the present)\s+"
+    r"(?:study|trial|review|analysis|work)\b"
+    r"|to\s+(?:determine|explore|test|investigate|evaluate|assess|examine|compare|describe|report|identify|study|analy[sz]e)\b"
+    r"|we\s+(?:hypothesi[sz]ed|aimed|sought|set\s+out)\b"
+    r"|(?:this|the present|our)\s+study\s+(?:aimed|aims|sought|investigated|examined|evaluated|explored|was designed)\b)"
+    r"|\bit\s+(?:is|was|remains)\s+(?:not\s+known|unknown|unclear)(?:,\s*however,)?\s+(?:whether|if)\b",
+    re.I,
+)
+
+
+def states_no_finding(sentence: str) -> bool:
+    """Whether a sentence states a study's aim, background, hypothesis or methods rather than a finding ("OBJECTIVE:
+    To test if secular growth acceleration occurs during fetal life."): never the evidence for a yes or a no."""
+    return bool(_NO_FINDING.search(sentence.strip()))
+
+
 def decide_verdict(
     probabilities: Sequence[Sequence[float]], threshold: float, sentences: Sequence[str] | None = None
 ) -> VerdictDecision:
@@ -53,14 +72,19 @@ def decide_verdict(
     recommendation withhold the verdict even when the reader is confident."""
     if not len(probabilities):
         return VerdictDecision(None, 0.0, None, "no evidence to judge")
+    # a sentence that says what a study set out to do, or its background, states no finding to decide on
+    findings = [i for i in range(len(probabilities)) if sentences is None or i >= len(sentences) or not states_no_finding(sentences[i])]
+    if not findings:
+        return VerdictDecision(None, 0.0, None, "the evidence states what a study set out to do, not what it found")
     best_i, best_label, best_p = None, None, -1.0
-    for i, row in enumerate(probabilities):
+    for i in findings:
+        row = probabilities[i]
         label = YES if row[YES] >= row[NO] else NO
         p = float(row[label])
         if p > best_p:
             best_i, best_label, best_p = i, label, p
     opposite = NO if best_label == YES else YES
-    if any(float(row[opposite]) >= max(threshold, 0.5) for row in probabilities):
+    if any(float(probabilities[i][opposite]) >= max(threshold, 0.5) for i in findings):
         return VerdictDecision(None, best_p, None, "the evidence points both ways")
     if best_p < threshold:
         return VerdictDecision(None, best_p, best_i, "the evidence does not state yes or no with confidence")

@@ -95,3 +95,34 @@ def test_the_premise_a_question_takes_for_granted_is_extracted():
     assert question_premise("My dad is 72 and says his eyesight is fine. Should his doctor test his vision?") is None
     assert question_premise("As of 2018, which algorithm is used?") is None
     assert question_premise("What is the target blood pressure?") is None
+
+
+def test_a_study_aim_or_background_decides_no_verdict_and_a_finding_beside_it_still_does():
+    from rag.verdict import decide_verdict, states_no_finding
+
+    aim = "OBJECTIVE: To test if secular growth acceleration occurs during fetal life."
+    finding = "RESULTS: Birth weight rose by 50 g per decade, most of it after 28 weeks."
+    for sentence in (aim, "BACKGROUND: PVL-positive strains suggest the toxin is a key factor.",
+                     "The primary aim of this study was to investigate whether duration of treatment mattered.",
+                     "We hypothesized that clinical predictors are not adequate.",
+                     "It is not known, however, whether affect-regulated exercise improves fitness."):
+        assert states_no_finding(sentence), sentence
+    for sentence in (finding, "The USPSTF recommends screening for colorectal cancer in adults aged 45 to 49 years (grade B).",
+                     "To reduce the risk of falls, exercise is recommended for adults 65 or older."):
+        assert not states_no_finding(sentence), sentence
+    alone = decide_verdict([[0.95, 0.03, 0.02]], 0.8, [aim])
+    assert alone.verdict is None and "set out to do" in alone.reason
+    beside = decide_verdict([[0.97, 0.02, 0.01], [0.03, 0.9, 0.07]], 0.8, [aim, finding])
+    assert beside.verdict == "no" and beside.evidence == 1  # the aim's confident "yes" neither decides nor conflicts
+
+
+def test_a_background_sentence_is_no_recommendation_to_decide_a_verdict():
+    from rag.stated_verdict import state_verdict
+    from clinrag.records import SentenceRecord
+    from tests.fakes import LexicalReader
+
+    text = "BACKGROUND: The mortality associated with PVL-positive strains suggest that this toxin is a key marker."
+    kept = [SentenceRecord(text=text, markers=[1], citations=[], support=0.9)]
+    stated = state_verdict("Is PVL associated with the pathogenesis of bacteraemia?", "Is PVL associated with bacteraemia?",
+                           kept, [], LexicalReader(), 0.99)
+    assert stated.source != "recommendation" and stated.recommendations == [None]
