@@ -61,7 +61,7 @@ def passage_sentences(text: str) -> list[str]:
         if kind and kind != item and not sentence.startswith("#") and (_OPEN_END.search(sentence) or sentence.endswith(":")) \
                 and (not segments[i][0][:1].isupper() or _JOINING_END.search(sentence)):
             items = []
-            while i < len(segments) and kind and segments[i][1] == kind and len(items) < LIST_MAX_ITEMS:
+            while i < len(segments) and segments[i][1] == kind and len(items) < LIST_MAX_ITEMS:
                 nxt = segments[i][0]
                 if len(sentence) + sum(len(x) + 2 for x in items) + len(nxt) > LIST_MAX_CHARS:
                     break
@@ -87,52 +87,45 @@ def normal_words(text: str) -> str:
 _LIST_MARKER = re.compile(r"^(?:[-*•–]|\d{1,2}[.)]|[a-z][.)])\s+")
 
 
-def is_whole_sentence_quote(claim: str, passage: str) -> bool:
-    """True when ``claim`` is one whole sentence of ``passage``, or several consecutive ones, word for word (case and
-    spacing aside). A fragment is not a quote: cutting "Do not give X" down to "give X" must not pass."""
-    target = " ".join(normal_words(claim[a:b]) for a, b in split_sentences(claim))
-    if not target or target.endswith("?") or _QA_LABEL.match(target.replace("*", "").replace("_", "")):  # "A: No. ..." answers another question (a forged Q&A shape)
-        return False
-    spans = split_sentences(passage)
-    sentences = [_LIST_MARKER.sub("", normal_words(passage[a:b])) for a, b in spans]
+def _qa_label(line: str) -> bool:
+    return bool(_QA_LABEL.match(line.replace("*", "").replace("_", "")))
+
+
+def _run_start(sentences: list[str], target: str) -> int | None:
+    """Where a run of up to four consecutive ``sentences``, joined by spaces, equals ``target``; None if nowhere."""
     for i in range(len(sentences)):
         joined = ""
         for j in range(i, min(i + 4, len(sentences))):
             joined = f"{joined} {sentences[j]}".strip() if joined else sentences[j]
             if joined == target:
-                line = passage[passage.rfind("\n", 0, spans[i][0]) + 1 : spans[i][0]]
-                if _QA_LABEL.match(line.replace("*", "").replace("_", "")):
-                    return False  # inside a Q&A answer line
-                return not _cut_short(target, passage)
+                return i
             if len(joined) > len(target):
                 break
-    return _is_joined_sentence_quote(target, passage)
+    return None
+
+
+def is_whole_sentence_quote(claim: str, passage: str) -> bool:
+    """True when ``claim`` is one whole sentence of ``passage``, or several consecutive ones, word for word (case and
+    spacing aside). A fragment is not a quote: cutting "Do not give X" down to "give X" must not pass.
+
+    The passage's sentences are read both as split and as the extractive drafter reads them (a list's lead-in with
+    its items, a sentence broken across a page joined again), list punctuation aside; a sentence that is only the
+    start of a joined one (a lead-in without its items) is no quote, and in a passage with Q&A lines only the split
+    sentences count, outside a Q&A answer line."""
+    target = " ".join(normal_words(claim[a:b]) for a, b in split_sentences(claim))
+    if not target or target.endswith("?") or _qa_label(target):  # "A: No. ..." answers another question (a forged Q&A shape)
+        return False
+    joined = [normal_words(s) for s in passage_sentences(passage)]
+    spans = split_sentences(passage)
+    at = _run_start([_LIST_MARKER.sub("", normal_words(passage[a:b])) for a, b in spans], target)
+    if at is not None:
+        if _qa_label(passage[passage.rfind("\n", 0, spans[at][0]) + 1 : spans[at][0]]):
+            return False  # inside a Q&A answer line
+        cut_short = target not in joined and any(s.startswith(target) and len(s) > len(target) for s in joined)
+        return not cut_short
+    if any(_qa_label(line) for line in passage.splitlines()):
+        return False
+    return _run_start([_JOINT.sub("", s) for s in joined], _JOINT.sub("", target)) is not None
 
 
 _JOINT = re.compile(r"[;:](?=\s|$)")
-
-
-def _cut_short(target: str, passage: str) -> bool:
-    """Whether ``target`` is only the start of one of the passage's joined sentences: a list's lead-in without its
-    items, a line the PDF broke off mid-sentence."""
-    sentences = [normal_words(s) for s in passage_sentences(passage)]
-    return target not in sentences and any(s.startswith(target) and len(s) > len(target) for s in sentences)
-
-
-def _is_joined_sentence_quote(target: str, passage: str) -> bool:
-    """The quote check over the passage's sentences as the extractive drafter reads them (a list's lead-in with its
-    items, a sentence broken across a page joined again: rag/passage_sentences.py), list punctuation aside. Not in a
-    passage with Q&A lines, whose answers are quoted only through the line check above."""
-    if any(_QA_LABEL.match(line.replace("*", "").replace("_", "")) for line in passage.splitlines()):
-        return False
-    target = _JOINT.sub("", target)
-    sentences = [_JOINT.sub("", normal_words(s)) for s in passage_sentences(passage)]
-    for i in range(len(sentences)):
-        joined = ""
-        for j in range(i, min(i + 4, len(sentences))):
-            joined = f"{joined} {sentences[j]}".strip() if joined else sentences[j]
-            if joined == target:
-                return True
-            if len(joined) > len(target):
-                break
-    return False
