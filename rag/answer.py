@@ -198,7 +198,8 @@ class Answerer:
         recommendation, lead, notes, verdict_source = stated.recommendation, stated.lead, stated.notes, stated.source
         timings["verdict"] = time.perf_counter() - t
 
-        g_features = self._groundedness_features(query, features, answerability, kept, dropped, draft, verdict_confidence, shown)
+        g_features = self._groundedness_features(query, features, answerability, kept, dropped, draft, verdict_confidence, shown,
+                                                 verdict)
         answers_question = round(self.calibration.get("answers_question").probability(g_features), 4)
         current = {e.chunk_id for e in shown if e.status != "superseded"}
         grounded = round(groundedness(kept, current, self._verbatim_probability(),
@@ -271,7 +272,8 @@ class Answerer:
         return {"premise": premise, "sentence": sentence, "source": f"[{n}] {source.title}, {source.version or source.date or 'undated'}",
                 "p_contradicted": round(p_contradicted, 4)}
 
-    def _groundedness_features(self, query, features, answerability, kept, dropped, draft, verdict_confidence, shown) -> dict[str, float]:
+    def _groundedness_features(self, query, features, answerability, kept, dropped, draft, verdict_confidence, shown,
+                               verdict=None) -> dict[str, float]:
         supports = [s.support for s in kept]
         relevance = [float(x) for x in draft.extra.get("sentence_relevance") or []]
         if not relevance:  # LLM drafts: read the kept sentences now
@@ -290,6 +292,7 @@ class Answerer:
             "cited_relevance_max_logit": logit(max(cited_rel)) if cited_rel else -14.0,
             "verdict_confidence": verdict_confidence or 0.0,
             "is_yesno": 1.0 if verdict_confidence is not None else 0.0,
+            "verdict_stated": 1.0 if verdict else 0.0,  # a yes/no question answered without a verdict answers less
             "dropped_fraction": len(dropped) / (len(kept) + len(dropped)),
             "n_sentences": float(len(kept)),
         }

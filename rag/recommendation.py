@@ -86,15 +86,15 @@ _LEAD_CLAUSE = r"^\s*(?:(?:for|in|among|if|when|once|after|before)\b[^,;:]{0,140
 _IMPERATIVE_AGAINST = re.compile(_LEAD_CLAUSE + r"(?:do\s+not|don't|never|avoid)\b", re.I)
 _FOR = re.compile(
     r"\b(?:recommends?|recommended|recommending|suggests?|suggested|advises?|advised|encourages?|encouraged|endorses?|"
-    r"should|must|(?:is|are)\s+indicated|(?:is|are)\s+(?:reasonable|preferred|appropriate)|may\s+be\s+(?:considered|used|offered|reasonable)|"
-    r"can\s+be\s+(?:considered|used|offered)|consider|offer|provide|prescribe|(?:strong|weak|conditional)\s+(?:recommendation\s+)?for|"
+    r"should|must|(?:is|are)\s+indicated|(?:is|are)\s+(?:reasonable|preferred|appropriate)|may\s+be\s+(?:considered|used|offered|reasonable|given|administered)|"
+    r"can\s+be\s+(?:considered|used|offered|given|administered)|consider|offer|provide|prescribe|(?:strong|weak|conditional)\s+(?:recommendation\s+)?for|"
     r"favou?rs?|supports?)\b",
     re.I,
 )
 _IMPERATIVE_FOR = re.compile(_LEAD_CLAUSE + r"(?:offer|provide|screen|test|use|give|prescribe|start|initiate|consider|perform|obtain|refer|"
                              r"treat|evaluate|assess|encourage|wear|clean|vaccinate|administer|counsel|continue|measure|check)\b", re.I)
 _WEAK_FOR = re.compile(r"\b(?:suggests?|suggested|may\s+be\s+considered|can\s+be\s+considered|consider|(?:is|are)\s+reasonable|"
-                       r"may\s+be\s+(?:used|offered|reasonable))\b", re.I)
+                       r"may\s+be\s+(?:used|offered|reasonable|given|administered))\b", re.I)
 _WEAK_AGAINST = re.compile(r"\bsuggests?\s+(?:against|not)\b", re.I)
 
 
@@ -280,9 +280,21 @@ def parse_recommendation(sentence: str, before: str = "", after: str = "") -> Re
     return Recommendation(direction, strength, grade, pop_text, intervention, cue, population)
 
 
-def recommendation_in_passage(sentence: str, passage: str) -> Recommendation | None:
-    """``parse_recommendation`` with the passage around the sentence as context for a grade on its own line."""
+def recommendation_in_passage(sentence: str, passage: str, following: str = "") -> Recommendation | None:
+    """``parse_recommendation`` with the passage around the sentence as context for a grade on its own line;
+    ``following``: the document's text after the passage (the next chunk), read when the sentence's paragraph runs to
+    the passage's end ("... individualize the decision to offer ... Persons who are interested ... may benefit." |
+    "(C recommendation)")."""
     at = passage.find(sentence[:60]) if sentence else -1
     if at < 0:
         return parse_recommendation(sentence)
-    return parse_recommendation(sentence, passage[max(0, at - 120):at], passage[at + len(sentence): at + len(sentence) + 120])
+    before, tail = passage[max(0, at - 120):at], passage[at + len(sentence):]
+    found = parse_recommendation(sentence, before, tail[:120])
+    label = following.lstrip().split("\n", 1)[0].strip()
+    # only a grade on a line of its own: "Grade B: The USPSTF recommends ..." opens the next recommendation instead
+    if found is not None and found.grade is None and 0 < len(label) <= 40 and "\n\n" not in tail.rstrip():
+        graded = parse_recommendation(sentence, before, label)
+        implied = read_grade(label)[2]
+        if graded is not None and graded.grade is not None and implied in (None, found.direction):
+            return graded
+    return found

@@ -48,7 +48,8 @@ def state_verdict(
     by_chunk = {e.chunk_id: e for e in shown}
     sources = [by_chunk.get(s.citations[0]) if s.citations else None for s in kept]
     recommendations = [None if states_no_finding(s.text)  # "BACKGROUND: ... suggest that this toxin is a key marker"
-                       else recommendation_in_passage(s.text, src.text) if src is not None else parse_recommendation(s.text)
+                       else recommendation_in_passage(s.text, src.text, following_text(src, shown)) if src is not None
+                       else parse_recommendation(s.text)
                        for s, src in zip(kept, sources)]
     out = StatedVerdict(kept, recommendations)
     if is_yes_no_question(question):
@@ -104,6 +105,14 @@ def state_verdict(
             out.lead = f"{decision.verdict.capitalize()}." if decision.verdict else None
             out.source = "reader" if decision.verdict else None
     return _with_recommendation(out)
+
+
+def following_text(passage: SearchResult, shown: Sequence[SearchResult]) -> str:
+    """The document's text right after ``passage`` when the passage that continues it is shown too (chunks may
+    overlap): where a grade cut off from its sentence by a chunk boundary stands."""
+    nxt = min((e for e in shown if e.doc_id == passage.doc_id and passage.char_start < e.char_start <= passage.char_end + 2),
+              key=lambda e: e.char_start, default=None)
+    return nxt.text[max(0, passage.char_end - nxt.char_start):] if nxt is not None else ""
 
 
 def _with_recommendation(out: StatedVerdict) -> StatedVerdict:

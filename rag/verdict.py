@@ -103,9 +103,9 @@ _GENERIC = frozenset(content_terms(
     "need needs still get getting take taking use start offer routine routinely year years old aged age adult adults "
     "man men woman women mom mum dad father mother son daughter grandpa grandma child children my he she his her "
     "i im me anyway yet now time actually supposed worthwhile okay ok safe someone whether patient patients person "
-    "people screen screening test tested testing checked check checks yo pt pts sx hx fu visit visits"
+    "people screen screening test tested testing checked check checks yo pt pts sx hx fu visit visits current guidance"
 ))
-_NEGATIVE_ASK = re.compile(r"\b(?:avoid\w*|not|n't|stop\w*|discontinu\w*|withh[oe]ld\w*|contraindicat\w*|harm\w*|unsafe|"
+_NEGATIVE_ASK = re.compile(r"\b(?:avoid\w*|not|n't|stop\w*|discontinu\w*|withh[oe]ld\w*|held back|contraindicat\w*|harm\w*|unsafe|"
                            r"dangerous|skip\w*|against|no longer|without)\b", re.I)
 # "men who do not express a preference": a negation inside a relative clause names the group, it does not put
 # the question in the negative
@@ -132,6 +132,14 @@ _APPLICABILITY_ASK = re.compile(r"\b(?:apply|applies|cover (?:a|an)\b|covers (?:
 # "who are not on dialysis", "without calculating risk": the sentence excludes what the question names
 _EXCLUSION = re.compile(r"\b(?:not on|not receiving|not taking|without|who do not have|who does not have|who are not|who have not|except)\s+((?:\S+\s+){0,2}\S+)", re.I)
 _STOP = re.compile(r"\b(?:should|must|can|may)\s+(?:then\s+)?(?:be\s+)?(?:discontinued|stopped|ceased)\b|^\s*(?:discontinue|stop)\b", re.I)
+# "Should screening be stopped once ...?": the question asks whether to stop, which a stop recommendation answers
+_STOP_ASK = re.compile(r"^\s*(?:should|must|can|may|is it (?:ok|okay|safe|reasonable) to)\b[^?]*?\b(?:be\s+)?(?:stopped|discontinued|ceased|stop|discontinue)\b", re.I)
+# "Should imaging be held back unless there are red flags?" asks whether X is to be kept for some cases, which "X should be
+# reserved for patients with red flags" answers; a plain recommendation for X does not
+_RESERVE_ASK = re.compile(r"\b(?:held back|withheld|reserved|saved|kept)\s+(?:unless|until|except|for|only)\b|"
+                          r"\bonly\s+(?:be\s+)?(?:used|given|done|performed|ordered|offered)\s+(?:if|when|for|in)\b", re.I)
+_RESERVE_STATED = re.compile(r"\b(?:should|must|is|are)\s+(?:be\s+)?(?:reserved|limited|restricted)\s+(?:for|to)\b|"
+                             r"\bshould\s+only\s+be\b|\bonly\s+(?:be\s+)?(?:used|given|performed|considered)\s+(?:if|when|in|for)\b", re.I)
 _RECOMMEND_ASK = re.compile(r"^\s*(?:does|do|did|would)\b.*\brecommend\b|^\s*(?:is|are)\b.*\b(?:recommended|advised|suggested)\b", re.I)
 
 
@@ -275,7 +283,9 @@ def recommendation_verdict(
     evidence), a topic term of a personal question that none of them mentions means no recommendation answers it."""
     flip = bool(_AGAINST_ASK.search(question))
     asked_text = asked_part(question)
-    if not flip and _NEGATIVE_ASK.search(_CONDITION_CLAUSE.sub(" ", _RELATIVE_NEGATION.sub("who", asked_text))) or _APPLICABILITY_ASK.search(asked_text):
+    stop_ask = bool(_STOP_ASK.search(_CONDITION_CLAUSE.sub(" ", asked_text)))
+    reserve_ask = bool(_RESERVE_ASK.search(asked_text))
+    if not flip and not stop_ask and not reserve_ask and _NEGATIVE_ASK.search(_CONDITION_CLAUSE.sub(" ", _RELATIVE_NEGATION.sub("who", asked_text))) or _APPLICABILITY_ASK.search(asked_text):
         return None
     contexts = list(contexts) + [""] * (len(sentences) - len(contexts))
     # a personal question's topic drops everyday filler, so a term no passage mentions must not be the one it asks about
@@ -313,6 +323,12 @@ def recommendation_verdict(
     if direction in (FOR, INDIVIDUAL) and asks_dispreferred(asked_text, sentences[i]):
         return RecommendationVerdict("no", i, rec, "the guideline prefers another course to the one asked about: "
                                      f"{_PREFERENCE.search(sentences[i]).group(0)!r}")
+    if reserve_ask:  # only a recommendation to keep it for some cases answers whether to keep it for them: yes
+        return (RecommendationVerdict("yes", i, rec, f"the recommendation keeps it for some cases: {_RESERVE_STATED.search(sentences[i]).group(0)!r}")
+                if direction == FOR and _RESERVE_STATED.search(sentences[i]) else None)
+    if stop_ask:  # only a recommendation to stop answers whether to stop: yes
+        return (RecommendationVerdict("yes", i, rec, f"the recommendation is to stop: {_STOP.search(sentences[i]).group(0)!r}")
+                if direction == FOR and _STOP.search(sentences[i]) else None)
     if direction == FOR and _STOP.search(sentences[i]) and not flip:
         # "Screening should be discontinued once ..." answers "Should screening continue once ...?": no
         return RecommendationVerdict("no", i, rec, f"the recommendation is to stop: {_STOP.search(sentences[i]).group(0)!r}")

@@ -299,3 +299,13 @@ def test_a_gate_refusal_over_on_topic_passages_gets_a_second_look_at_their_sente
     assert unrelated.decision == "refuse"
     animals = answerer(0.5).ask("Is short-acting beta agonist monotherapy recommended for adolescent dogs?")
     assert animals.decision == "refuse" and "second_look" not in animals.signals  # no passage speaks of dogs
+
+
+def test_a_heading_or_the_title_is_never_an_extractive_answer_sentence():
+    from rag.drafting.extractive import is_title_line
+
+    assert is_title_line("What the USPSTF Grades Mean and Suggestions for Practice.")
+    assert is_title_line("Community-acquired pneumonia in adults (demonstration summary).",
+                         "Community-acquired pneumonia in adults (demonstration summary)")
+    assert not is_title_line("Use Is NOT RECOMMENDED: Carisoprodol (Soma®); Any combination of opioids with benzodiazepines.")
+    assert not is_title_line("Adults aged 50 to 75 years should be screened for colorectal cancer.")

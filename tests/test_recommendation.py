@@ -440,7 +440,7 @@ def test_a_recommendation_to_stop_answers_whether_to_continue_with_no():
     s = ["Screening should be discontinued once a person has not smoked for 15 years."]
     context = ["Lung Cancer: Screening"]
     assert _verdict("Should annual lung cancer screening continue once a person has not smoked for 15 years?", s, context).verdict == "no"
-    assert _verdict("Should lung cancer screening stop once a person has not smoked for 15 years?", s, context) is None  # to the reader
+    assert _verdict("Should lung cancer screening stop once a person has not smoked for 15 years?", s, context).verdict == "yes"
 
 
 def test_clinician_shorthand_with_a_bare_verb_asks_yes_or_no():
@@ -499,3 +499,48 @@ def test_an_issuer_name_or_a_numeral_is_not_the_asker():
     assert not is_personal("Is carisoprodol okay with opioids under the Washington L&I opioid guideline?")
     assert not is_personal("What does a grade I statement mean for type I diabetes?")
     assert is_personal("I'm 50, should I be screened?") and is_personal("can i take it with my pills")
+
+
+def test_a_grade_that_opens_the_next_chunk_counts_for_the_paragraph_before_it():
+    from rag.recommendation import recommendation_in_passage
+
+    sentence = "The USPSTF recommends that clinicians individualize the decision to offer counseling to adults without obesity."
+    passage = f"Recommendation Summary\n\n{sentence} Existing evidence indicates a small benefit."
+    assert recommendation_in_passage(sentence, passage, "(C recommendation)\n\nClinical Considerations").grade == "grade C"
+    assert recommendation_in_passage(sentence, passage, "").grade is None
+    # a grade that opens the next recommendation, a paragraph apart, or one that says another direction does not count
+    assert recommendation_in_passage(sentence, passage, "Grade B: The USPSTF recommends screening for obesity.").grade is None
+    assert recommendation_in_passage(sentence, passage + "\n\nOther text.", "(C recommendation)").grade is None
+    assert recommendation_in_passage(sentence, passage, "(D recommendation)").grade is None
+
+
+def test_a_question_whether_to_stop_is_answered_by_a_recommendation_to_stop():
+    from rag.population import read_population
+    from rag.verdict import recommendation_verdict
+
+    q = "Should lung cancer screening be stopped once a person has not smoked for 15 years?"
+    stop = "Screening should be discontinued once a person has not smoked for 15 years."
+    go_on = "Lung cancer screening should be offered to adults who smoke."
+    asked = read_population(q, question=True)
+    got = recommendation_verdict(q, asked, [stop], [parse_recommendation(stop)], ["Lung cancer: screening"])
+    assert got is not None and got.verdict == "yes"
+    other = recommendation_verdict(q, asked, [go_on], [parse_recommendation(go_on)], ["Lung cancer: screening"])
+    assert other is None or other.verdict is None  # a recommendation to screen says nothing of when to stop
+
+
+def test_may_be_given_is_a_weak_recommendation_for():
+    rec = parse_recommendation("An inhaled beta2-agonist such as salbutamol may be given for bronchospasm that persists after epinephrine.")
+    assert rec.direction == "for" and rec.strength == "weak"
+
+
+def test_a_question_whether_to_keep_something_for_some_cases_needs_a_sentence_that_reserves_it():
+    from rag.population import read_population
+    from rag.verdict import recommendation_verdict
+
+    q = "Should imaging be held back unless there are red flags or no response to 4 to 6 weeks of conservative care?"
+    reserve = "Imaging should be reserved for patients presenting with specific red flags or non-response to 4 to 6 weeks of conservative care."
+    always = "Imaging should be performed for patients with red flags or no response to 4 to 6 weeks of conservative care."
+    asked = read_population(q, question=True)
+    assert recommendation_verdict(q, asked, [reserve], [parse_recommendation(reserve)]).verdict == "yes"
+    other = recommendation_verdict(q, asked, [always], [parse_recommendation(always)])
+    assert other is None or other.verdict is None

@@ -177,8 +177,25 @@ def candidate_sentences(evidence: Sequence[SearchResult]) -> list[tuple[int, int
                 continue  # headings, questions (a question is not an answer) and fragments
             if _DOCUMENT_MATTER.search(sentence) or re.fullmatch(r"\([^()]*\)\.?", sentence):
                 continue  # about the publication, not its subject; a grade tag alone ("(Strong For; Reviewed, Amended).")
+            if is_title_line(sentence, result.title):
+                continue  # "What the USPSTF Grades Mean and Suggestions for Practice": a heading states nothing
             out.append((n, pos, sentence))
     return out
+
+
+_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with vs via per".split())
+
+
+def is_title_line(sentence: str, title: str = "") -> bool:
+    """A heading or the document's title standing as a line of its own: no sentence punctuation, at most 12 words,
+    every word capitalised but the small ones ("Drugs and Drug Combinations to Avoid"), or the title itself."""
+    text = sentence.strip().rstrip(".")
+    if title and " ".join(text.lower().split()) == " ".join(title.lower().rstrip(".").split()):
+        return True
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    if not words or len(words) > 12 or re.search(r"[.!?;:]", text):
+        return False
+    return all(w[0].isupper() or w.lower() in _SMALL_WORDS for w in words)
 
 
 def _as_sentence(sentence: str) -> str:
