@@ -234,7 +234,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from clinrag.app import App
     from ingest.sanitize import display
 
-    from clinrag.users import local_identity
+    from stores.users import local_identity
 
     ray = {k: v for k, v in (("engine", args.engine), ("ray_address", args.ray_address),
                              ("ray_workers", args.ray_workers)) if v is not None}
@@ -367,8 +367,8 @@ def _library_trust(args: argparse.Namespace, settings, library) -> int:
         result = library.untrust(args.issuer)
     else:
         result = getattr(library, args.action)(args.issuer, args.reason)
-    from clinrag.audit import record_event
-    from clinrag.users import local_identity
+    from stores.audit import record_event
+    from stores.users import local_identity
 
     record_event(settings, "library", local_identity().name, action=args.action, doc_id=f"issuer:{result['issuer']}",
                  detail=getattr(args, "reason", "") or "")
@@ -413,7 +413,7 @@ def cmd_library(args: argparse.Namespace) -> int:
     from ingest.library import Library
     from ingest.sanitize import display
 
-    from clinrag.users import local_identity
+    from stores.users import local_identity
 
     settings = _settings(args)
     store = App(settings).store
@@ -456,8 +456,8 @@ def cmd_library(args: argparse.Namespace) -> int:
         message = f"{display(args.doc_id, 120)} deleted"
         if result["superseded_documents_pointing_here"]:
             message += "; still marked superseded by it: " + ", ".join(display(d, 60) for d in result["superseded_documents_pointing_here"])
-    from clinrag.audit import record_event
-    from clinrag.users import local_identity
+    from stores.audit import record_event
+    from stores.users import local_identity
 
     record_event(settings, "library", local_identity().name, action=args.action, doc_id=args.doc_id,
                  detail=getattr(args, "reason", "") or "", by=getattr(args, "by", None))
@@ -524,7 +524,7 @@ def _ui_password_set(settings: Settings, env: Mapping[str, str]) -> bool:
     value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else (secret or "")
     if value or env.get(UI_PASSWORD_ENV, ""):
         return True
-    from clinrag.users import UserStore, resolve_mode
+    from stores.users import UserStore, resolve_mode
 
     return resolve_mode(settings, UserStore.from_settings(settings).has_users()) == "accounts"
 
@@ -553,7 +553,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from clinrag.audit import AuditLog, audit_path
+    from stores.audit import AuditLog, audit_path
 
     settings = _settings(args)
     log = AuditLog(audit_path(settings.index_dir, settings))
@@ -591,7 +591,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _audit_export(args: argparse.Namespace, log) -> int:
-    from clinrag.audit import export_csv, export_jsonl, filter_records
+    from stores.audit import export_csv, export_jsonl, filter_records
 
     verification = log.verify()
     records = filter_records(log.read(), types=args.types, users=args.users, since=args.since, until=args.until)
@@ -612,8 +612,8 @@ def _audit_export(args: argparse.Namespace, log) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from clinrag.audit import record_event
-    from clinrag.users import UserStore, local_identity
+    from stores.audit import record_event
+    from stores.users import UserStore, local_identity
 
     settings = _settings(args)
     store = UserStore.from_settings(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from clinrag.app import App
-from clinrag.audit import record_answer
+from stores.audit import record_answer
 
 
 class AnswerService:

@@ -205,7 +205,7 @@ def test_a_question_resting_on_a_contradicted_premise_is_refused_with_the_passag
 
 def test_the_answer_service_streams_stages_and_llm_text_then_returns_the_verified_record(tiny_app):
     from clinrag.app import App
-    from clinrag.audit import AuditLog, audit_path
+    from stores.audit import AuditLog, audit_path
     from clinrag.service import AnswerService
 
     class StreamingGenerator(ScriptedGenerator):

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PRODUCTION = ("clinrag", "ingest", "rag", "ui", "eval", "training", "models")
+PRODUCTION = ("clinrag", "stores", "ingest", "rag", "ui", "eval", "training", "models")
 OUTSIDE = ("tests", "bench", "scripts")
 FLOOR_NAMES = {0: "core", 1: "pipelines", 2: "composition root", 3: "shells"}
 
@@ -41,9 +41,7 @@ PLACES: dict[str, tuple[int, str]] = {
     "models": (0, "core"),  # shipped weights as package data
     "ingest": (1, "ingest"),
     "rag": (1, "rag"),
-    "clinrag.audit": (1, "stores"),
-    "clinrag.feedback": (1, "stores"),
-    "clinrag.users": (1, "stores"),
+    "stores": (1, "stores"),
     "clinrag.app": (2, "composition"),
     "clinrag.cli": (3, "shells"),
     "clinrag.service": (3, "shells"),

@@ -1,4 +1,4 @@
-"""The hash-chained audit log (clinrag/audit.py): what a record holds, tamper detection, concurrent appenders, the
+"""The hash-chained audit log (stores/audit.py): what a record holds, tamper detection, concurrent appenders, the
 ``clinrag audit`` command and the hook in ``clinrag ask``."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.audit import AuditLog, audit_path, canonical, entry_from_record, line_hash, record_answer
 from clinrag.cli import main
+from stores.audit import AuditLog, audit_path, canonical, entry_from_record, line_hash, record_answer
 
 # the lexical fake reader refuses when identifiers dilute the question, so the answered one carries a name only
 PHI_QUESTION = "How soon should antimicrobials be given in possible septic shock for Maria Garcia?"

@@ -1,4 +1,4 @@
-"""Accounts and roles (clinrag/users.py), ``clinrag users add|list|remove``, and ``clinrag audit export``."""
+"""Accounts and roles (stores/users.py), ``clinrag users add|list|remove``, and ``clinrag audit export``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.audit import AuditLog, audit_path, event_entry, export_csv, export_jsonl, filter_records, line_hash
 from clinrag.cli import main
 from clinrag.errors import AccessDeniedError, UserStoreError
 from clinrag.settings import load_settings
-from clinrag.users import PERMISSIONS, ROLES, Identity, UserStore, allowed, local_identity, require, resolve_mode
+from stores.audit import AuditLog, audit_path, event_entry, export_csv, export_jsonl, filter_records, line_hash
+from stores.users import PERMISSIONS, ROLES, Identity, UserStore, allowed, local_identity, require, resolve_mode
 
 PASSWORD = "correct horse battery"
 # every action and the roles that may do it: the table the app and these tests agree on

@@ -307,7 +307,7 @@ _FREE_TEXT = ("detail", "reason")
 
 
 def _local_user() -> str:
-    from clinrag.users import local_identity
+    from stores.users import local_identity
 
     return local_identity().name
 

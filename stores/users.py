@@ -277,7 +277,7 @@ class UserStore:
             return user
 
     def _locked(self):
-        from clinrag.audit import exclusive_file_lock
+        from stores.audit import exclusive_file_lock
 
         return exclusive_file_lock(self.lock_path, lambda exc: UserStoreError(
             f"cannot lock the user store {self.path} ({exc.strerror}); check the folder's permissions"))

@@ -1,0 +1,3 @@
+"""The record stores (floor 1, room "stores"): the hash-chained audit log of answers and people's actions
+(``stores.audit``), feedback on answers (``stores.feedback``) and the app's accounts and roles (``stores.users``).
+They import only the core (``clinrag``); the pipelines never import them, the composition root and the shells do."""
