@@ -36,7 +36,7 @@ QUESTIONS = REPO / "eval" / "suites" / "clinrag-demo" / "questions.jsonl"
 
 
 def build_app(args: argparse.Namespace, workdir: Path):
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
 
     if args.real:

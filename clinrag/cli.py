@@ -231,7 +231,7 @@ def _print_json(data: Any) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from clinrag.app import App
+    from composition.app import App
     from ingest.sanitize import display
 
     from stores.users import local_identity
@@ -266,7 +266,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from clinrag.app import App
+    from composition.app import App
 
     app = App(_settings(args))
     app.store.require_ready()
@@ -287,11 +287,11 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from clinrag.app import App
+    from composition.app import App
 
     app = App(_settings(args))
     app.store.require_ready()
-    from clinrag.service import AnswerService
+    from composition.service import AnswerService
 
     record = AnswerService(app).ask(args.question, args.generator)  # audited before it is shown
     if args.json:
@@ -317,7 +317,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from clinrag.app import App
+    from composition.app import App
 
     docs = App(_settings(args)).store.documents()
     if args.json:
@@ -408,7 +408,7 @@ def _library_log(args: argparse.Namespace, library) -> int:
 
 
 def cmd_library(args: argparse.Namespace) -> int:
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.errors import LibraryError
     from ingest.library import Library
     from ingest.sanitize import display

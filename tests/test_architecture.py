@@ -4,11 +4,11 @@
     floor 0  core          clinrag.{errors, records, protocols, settings, text, quantities, privacy, threads}: data and rules
     floor 1  pipelines     ingest/ (files -> index), rag/ (question -> verified answer) and the record stores
                            clinrag.{audit, feedback, users}; three rooms that never import each other
-    floor 2  composition   clinrag.app: builds the parts and hands them to the shells
+    floor 2  composition   composition.app: builds the parts and hands them to the shells
     floor 3  shells        clinrag.{cli, service}, ui/, eval/, training/
 
 ``clinrag/`` holds floors 0, 1 and 3 side by side (moving the shells out would rename the ``clinrag`` CLI entry
-point and every ``clinrag.app`` import), so the floors of its modules are this explicit list: a new module in
+point and every ``composition.app`` import), so the floors of its modules are this explicit list: a new module in
 ``clinrag/`` fails here until it is placed. ``tests/``, ``bench/`` and ``scripts/`` stand outside the house and may
 import anything; nothing inside imports them (``ui.app_factory`` names a test factory as a string, not an import).
 See ARCHITECTURE.md.
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PRODUCTION = ("clinrag", "stores", "ingest", "rag", "ui", "eval", "training", "models")
+PRODUCTION = ("clinrag", "stores", "ingest", "rag", "composition", "ui", "eval", "training", "models")
 OUTSIDE = ("tests", "bench", "scripts")
 FLOOR_NAMES = {0: "core", 1: "pipelines", 2: "composition root", 3: "shells"}
 
@@ -42,9 +42,8 @@ PLACES: dict[str, tuple[int, str]] = {
     "ingest": (1, "ingest"),
     "rag": (1, "rag"),
     "stores": (1, "stores"),
-    "clinrag.app": (2, "composition"),
+    "composition": (2, "composition"),
     "clinrag.cli": (3, "shells"),
-    "clinrag.service": (3, "shells"),
     "ui": (3, "shells"),
     "eval": (3, "shells"),
     "training": (3, "shells"),
@@ -135,8 +134,8 @@ def violations() -> list[str]:
             elif their_floor == floor == 1 and room != their_room:
                 problems.append(
                     f"{shown}:{line} imports {target}: the {room} room imports the {their_room} room on the same floor; "
-                    "expected the pipelines and the stores to meet only in the core and clinrag.app; fix: move the shared "
-                    "part to the core, or wire the two in clinrag.app"
+                    "expected the pipelines and the stores to meet only in the core and composition.app; fix: move the shared "
+                    "part to the core, or wire the two in composition.app"
                 )
     return problems
 
@@ -160,9 +159,9 @@ def test_the_core_imports_nothing_else_of_the_project():
         ("from rag.answer import Answerer\n", "clinrag/records.py", "floor 0 (core) reaches up to floor 1"),
         ("import ingest.index\n", "rag/fusion.py", "the rag room imports the ingest room"),
         ("def f():\n    from clinrag.cli import main\n", "rag/fusion.py", "reaches up to floor 3 (shells)"),
-        ("from tests.fakes import HashEmbedder\n", "clinrag/app.py", "must not import tests/"),
+        ("from tests.fakes import HashEmbedder\n", "composition/app.py", "must not import tests/"),
         ("from . import answer\n", "rag/fusion.py", None),
-        ("from clinrag import app\n", "rag/fusion.py", "reaches up to floor 2 (composition root)"),
+        ("from composition import app\n", "rag/fusion.py", "reaches up to floor 2 (composition root)"),
         ("from clinrag import records\n", "rag/fusion.py", None),
     ],
 )
@@ -172,7 +171,7 @@ def test_the_rule_catches_an_upward_import(tmp_path, monkeypatch, source, name, 
     target = fake_repo / name
     target.parent.mkdir(parents=True)
     target.write_text(source, encoding="utf-8")
-    for module in ("clinrag/app.py", "clinrag/records.py", "rag/answer.py"):  # what the planted imports name
+    for module in ("composition/app.py", "clinrag/records.py", "rag/answer.py"):  # what the planted imports name
         (fake_repo / module).parent.mkdir(parents=True, exist_ok=True)
         (fake_repo / module).touch()
     monkeypatch.setitem(globals(), "REPO", fake_repo)
@@ -210,14 +209,14 @@ def test_no_part_is_injected_by_writing_into_an_instance_dict():
     files = [*production_files(), *sorted((REPO / "tests").glob("*.py")), *sorted((REPO / "bench").glob("*.py"))]
     found = [f"{p.relative_to(REPO)}:{line}" for p in files if p.name != "test_architecture.py"
              for line in _writes_instance_dict(ast.parse(p.read_text(encoding="utf-8")))]
-    assert not found, f"parts written into __dict__ at {found}; pass them to App(...) instead (clinrag/app.py)"
+    assert not found, f"parts written into __dict__ at {found}; pass them to App(...) instead (composition/app.py)"
 
 
 def test_the_composition_root_is_typed():
     import inspect
     from functools import cached_property
 
-    from clinrag import app as root
+    from composition import app as root
 
     functions = [root.App.__init__, *(getattr(root, n) for n in dir(root) if n.startswith(("build_", "load_fitted")))]
     functions += [m for _, m in inspect.getmembers(root.App, inspect.isfunction) if not m.__name__.startswith("_")]

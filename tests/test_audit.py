@@ -192,7 +192,7 @@ def test_concurrent_appenders_keep_one_valid_chain(tmp_path):
 
 
 def test_ask_appends_to_the_audit_log_and_audit_show_reads_it(tiny_app, monkeypatch, capsys):
-    monkeypatch.setattr("clinrag.app.App", lambda settings: tiny_app)
+    monkeypatch.setattr("composition.app.App", lambda settings: tiny_app)
     index = str(tiny_app.settings.index_dir)
     assert main(["ask", PHI_QUESTION, "--index", index, "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -95,7 +95,7 @@ def test_the_naive_stack_finds_the_same_top_documents_on_a_toy_corpus(tmp_path):
     pytest.importorskip("langchain_community")
     pytest.importorskip("langchain_chroma")
     pytest.importorskip("langchain_classic")
-    from clinrag.app import App
+    from composition.app import App
     from eval.bench import naive
 
     embedder = HashEmbedder()
@@ -202,7 +202,7 @@ def test_a_background_ingest_lowers_its_thread_and_torch_threads_then_restores_t
 
 
 def test_background_and_normal_ingests_write_the_same_index(tmp_path):
-    from clinrag.app import App
+    from composition.app import App
 
     stores = {}
     for priority in ("background", "normal"):

@@ -335,7 +335,7 @@ def test_the_library_page_shows_and_sets_issuer_trust(ui_index, monkeypatch, tmp
     row = _issuer_table(at).set_index("issuer").loc[issuer]
     assert (row["trust"], row["reason"]) == ("untrusted", "local test")
     assert any(f"{issuer} is now untrusted" in s.value for s in at.success)
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
 
     assert Library(App(load_settings(index_dir=index)).store).trust_map() == {issuer_key(issuer): "untrusted"}

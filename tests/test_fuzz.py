@@ -437,7 +437,7 @@ _CLI_INDEX: dict[str, Path] = {}
 def _fake_cli_index() -> Path:
     """The tiny test corpus in an index built with the fake embedder, once per process (deleted at exit)."""
     if "path" not in _CLI_INDEX:
-        from clinrag.app import App
+        from composition.app import App
         from tests.conftest import unit_calibration, write_tiny_corpus
         from tests.fakes import HashEmbedder, LexicalReader
 
@@ -453,8 +453,8 @@ def _fake_cli_index() -> Path:
 
 @contextlib.contextmanager
 def _fake_models():
-    """``clinrag.cli`` builds ``clinrag.app.App(settings)``; here that App gets the deterministic fakes."""
-    import clinrag.app as app_module
+    """``clinrag.cli`` builds ``composition.app.App(settings)``; here that App gets the deterministic fakes."""
+    import composition.app as app_module
     from tests.conftest import unit_calibration
     from tests.fakes import HashEmbedder, LexicalReader
 

@@ -59,7 +59,7 @@ def test_search_loads_nothing_and_the_index_folder_holds_no_pickle(tiny_app, mon
 
 
 def test_index_built_with_other_chunk_settings_is_refused(tiny_app, tmp_path):
-    from clinrag.app import App
+    from composition.app import App
     from tests.fakes import HashEmbedder
 
     other = App(load_settings(index_dir=tiny_app.settings.index_dir, chunking={"max_chars": 500}), embedder=HashEmbedder())

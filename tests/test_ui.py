@@ -259,7 +259,7 @@ def test_evaluation_helpers(tmp_path):
 # ----------------------------------------------------------------------------- the Streamlit app
 @pytest.fixture(scope="module")
 def ui_index(tmp_path_factory) -> Path:
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
     from tests.conftest import write_tiny_corpus
     from tests.fakes import HashEmbedder

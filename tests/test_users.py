@@ -210,7 +210,7 @@ def test_filters_and_exports_are_pure(tmp_path):
 
 
 def test_answers_are_audited_with_the_user_who_asked(tiny_app):
-    from clinrag.service import AnswerService
+    from composition.service import AnswerService
 
     AnswerService(tiny_app, user="dr-who").ask("What is the blood pressure target for most adults with hypertension?")
     AnswerService(tiny_app).ask("How much intravenous fluid is given for sepsis-induced hypoperfusion?")

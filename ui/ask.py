@@ -16,9 +16,9 @@ from typing import Any, Iterator
 
 import streamlit as st
 
-from clinrag.service import AnswerService
 from clinrag.settings import Settings
 from clinrag.privacy import redact_text
+from composition.service import AnswerService
 from stores.users import Identity, require
 from rag.render import claims_citing, render_markdown
 from ui import render as R

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from clinrag.app import App
 from clinrag.settings import REPO_ROOT, Settings
+from composition.app import App
 from eval.bench import corpus, measure, naive
 
 SUITE = REPO_ROOT / "eval" / "suites" / "clinrag-demo"
@@ -194,7 +194,7 @@ def bench_answer(app: App, settings: Settings, opts: BenchOptions, embedder: Any
     started = time.perf_counter()
     index, info = ensure_index(load_suite(SUITE), settings, embedder=embedder)
     index_s = time.perf_counter() - started
-    from clinrag.app import build_reader
+    from composition.app import build_reader
 
     timing = TimingReader(reader if reader is not None else build_reader(settings))
     answering = App(settings.model_copy(update={"index_dir": index}), embedder=app.embedder, reader=timing,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from clinrag.app import App
+from composition.app import App
 from stores.audit import record_answer
 
 
