@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PRODUCTION = ("clinrag", "stores", "ingest", "rag", "composition", "ui", "eval", "training", "models")
+PRODUCTION = ("clinrag", "stores", "ingest", "rag", "composition", "cli", "ui", "eval", "training", "models")
 OUTSIDE = ("tests", "bench", "scripts")
 FLOOR_NAMES = {0: "core", 1: "pipelines", 2: "composition root", 3: "shells"}
 
@@ -43,7 +43,7 @@ PLACES: dict[str, tuple[int, str]] = {
     "rag": (1, "rag"),
     "stores": (1, "stores"),
     "composition": (2, "composition"),
-    "clinrag.cli": (3, "shells"),
+    "cli": (3, "shells"),
     "ui": (3, "shells"),
     "eval": (3, "shells"),
     "training": (3, "shells"),
@@ -158,7 +158,7 @@ def test_the_core_imports_nothing_else_of_the_project():
     [
         ("from rag.answer import Answerer\n", "clinrag/records.py", "floor 0 (core) reaches up to floor 1"),
         ("import ingest.index\n", "rag/fusion.py", "the rag room imports the ingest room"),
-        ("def f():\n    from clinrag.cli import main\n", "rag/fusion.py", "reaches up to floor 3 (shells)"),
+        ("def f():\n    from cli.main import main\n", "rag/fusion.py", "reaches up to floor 3 (shells)"),
         ("from tests.fakes import HashEmbedder\n", "composition/app.py", "must not import tests/"),
         ("from . import answer\n", "rag/fusion.py", None),
         ("from composition import app\n", "rag/fusion.py", "reaches up to floor 2 (composition root)"),

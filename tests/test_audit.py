@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.cli import main
+from cli.main import main
 from stores.audit import AuditLog, audit_path, canonical, entry_from_record, line_hash, record_answer
 
 # the lexical fake reader refuses when identifiers dilute the question, so the answered one carries a name only

@@ -150,7 +150,7 @@ def test_the_bench_reports_every_section_on_a_tiny_corpus(tmp_path):
 
 
 def test_bench_refuses_bad_sizes(capsys):
-    from clinrag.cli import main
+    from cli.main import main
 
     assert main(["bench", "--sizes", "ten"]) == 2
     assert "--sizes takes comma-separated numbers" in capsys.readouterr().err
@@ -161,7 +161,7 @@ def test_bench_refuses_bad_sizes(capsys):
 @pytest.mark.slow
 def test_clinrag_bench_json_with_the_real_models(tmp_path, capsys):
     """The command end to end with MiniLM, the reader and fresh processes (a few minutes on 2 cores)."""
-    from clinrag.cli import main
+    from cli.main import main
 
     assert main(["bench", "--sizes", "200", "--queries", "4", "--ingest-chunks", "20", "--answers", "2", "--cold-runs", "1",
                  "--during-chunks", "300", "--out", str(tmp_path), "--json"]) == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clinrag import cli
+from cli import main as cli
 from clinrag.errors import ConfigError
 from clinrag.settings import Settings
 

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from clinrag import cli
+from cli import main as cli
 from clinrag.errors import LibraryError
 from clinrag.records import Draft, SearchResult, SentenceRecord
 from clinrag.text import issuer_key

@@ -453,7 +453,7 @@ def _fake_cli_index() -> Path:
 
 @contextlib.contextmanager
 def _fake_models():
-    """``clinrag.cli`` builds ``composition.app.App(settings)``; here that App gets the deterministic fakes."""
+    """``cli.main`` builds ``composition.app.App(settings)``; here that App gets the deterministic fakes."""
     import composition.app as app_module
     from tests.conftest import unit_calibration
     from tests.fakes import HashEmbedder, LexicalReader
@@ -474,9 +474,9 @@ def _fake_models():
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    """``clinrag.cli.main(argv)`` in this process with fake models; stdout and stderr are strict UTF-8 streams (as a
+    """``cli.main.main(argv)`` in this process with fake models; stdout and stderr are strict UTF-8 streams (as a
     UTF-8 terminal is), so text that cannot be written fails here as it would there. Returns (code, out, err)."""
-    from clinrag.cli import main
+    from cli.main import main
 
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", newline="\n")
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", newline="\n")

@@ -304,7 +304,7 @@ def test_the_bundled_corpus_raises_only_its_planted_injection():
 
 
 def test_a_batch_of_hostile_files_is_reported_by_name_in_printable_form(fake_app, tmp_path, capsys):
-    from clinrag import cli
+    from cli import main as cli
 
     folder = tmp_path / "inbox"
     folder.mkdir()
@@ -332,7 +332,7 @@ def test_a_batch_of_hostile_files_is_reported_by_name_in_printable_form(fake_app
 
 def test_the_ingest_command_prints_failures_and_flags_on_clean_lines(tmp_path, monkeypatch, capsys):
     import composition.app
-    from clinrag import cli
+    from cli import main as cli
     from tests.fakes import HashEmbedder
 
     monkeypatch.setattr(composition.app, "SentenceTransformerEmbedder", lambda *_a, **_k: HashEmbedder())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.cli import main
+from cli.main import main
 from clinrag.settings import load_settings
 from composition.app import App
 from ingest.loaders import load_file

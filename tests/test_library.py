@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from clinrag import cli
+from cli import main as cli
 from clinrag.errors import LibraryError
 from ingest.library import Library
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clinrag.cli import main
+from cli.main import main
 from clinrag.errors import IndexStateError
 from clinrag.settings import load_settings
 from composition.app import App

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.cli import main
+from cli.main import main
 from clinrag.errors import AccessDeniedError, UserStoreError
 from clinrag.settings import load_settings
 from stores.audit import AuditLog, audit_path, event_entry, export_csv, export_jsonl, filter_records, line_hash
@@ -219,7 +219,7 @@ def test_answers_are_audited_with_the_user_who_asked(tiny_app):
 
 
 def test_clinrag_ui_warns_by_sign_in_mode(tmp_path):
-    from clinrag import cli
+    from cli import main as cli
 
     settings = load_settings(users_file=tmp_path / "users.json", auth={"bcrypt_rounds": 4})
     assert not cli._ui_password_set(settings, {})

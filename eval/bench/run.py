@@ -237,7 +237,7 @@ def bench_local(index: Path, opts: BenchOptions, work: Path) -> dict[str, Any]:
 
 def bench_cold_start(folder: Path, opts: BenchOptions, query: str) -> dict[str, Any]:
     """Fresh ``clinrag search`` and ``clinrag ask`` processes on a persisted index (imports and model loads included)."""
-    base = [sys.executable, "-m", "clinrag.cli"]
+    base = [sys.executable, "-m", "cli.main"]
     extra = ["--settings", str(opts.settings_file)] if opts.settings_file else []
     out: dict[str, Any] = {"index": str(folder.name)}
     for command in ("search", "ask"):
@@ -309,7 +309,7 @@ def bench_during_ingest(searcher: App, pool: list[str], opts: BenchOptions, work
     extra = ["--settings", str(opts.settings_file)] if opts.settings_file else []
     for priority in ("normal", "background"):
         env = {**os.environ, "CLINRAG_INGEST__PRIORITY": priority}
-        cmd = [sys.executable, "-m", "clinrag.cli", "ingest", str(path), "--index", str(work / f"during-{priority}"), *extra]
+        cmd = [sys.executable, "-m", "cli.main", "ingest", str(path), "--index", str(work / f"during-{priority}"), *extra]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=REPO_ROOT)
         deadline = time.monotonic() + 120
         while proc.poll() is None and _cpu_seconds(proc.pid) < 6.0 and time.monotonic() < deadline:
