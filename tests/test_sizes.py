@@ -23,7 +23,7 @@ MAX_FUNCTION_LINES = 80
 
 # still to split (issue 17); the index store, the ingest pipeline and the CLI are being reworked in issue 15, the
 # answerer in the answers issue
-LONG_MODULES = {"ingest/index.py", "cli/main.py"}
+LONG_MODULES = {"ingest/index.py"}
 LONG_FUNCTIONS = {
     "ingest/index.py: IndexStore._apply",
     "ingest/pipeline.py: ingest_paths",

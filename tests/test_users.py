@@ -219,12 +219,12 @@ def test_answers_are_audited_with_the_user_who_asked(tiny_app):
 
 
 def test_clinrag_ui_warns_by_sign_in_mode(tmp_path):
-    from cli import main as cli
+    from cli import ui as ui_cli
 
     settings = load_settings(users_file=tmp_path / "users.json", auth={"bcrypt_rounds": 4})
-    assert not cli._ui_password_set(settings, {})
+    assert not ui_cli._ui_password_set(settings, {})
     UserStore.from_settings(settings).add("ada", ["admin"], PASSWORD)
-    assert cli._ui_password_set(settings, {})  # accounts ask for a password
+    assert ui_cli._ui_password_set(settings, {})  # accounts ask for a password
     proxy = load_settings(users_file=tmp_path / "users.json", auth={"mode": "proxy"})
-    assert "X-Forwarded-User" in cli.ui_proxy_warning("0.0.0.0", proxy)
-    assert cli.ui_proxy_warning("127.0.0.1", proxy) == "" and cli.ui_proxy_warning("0.0.0.0", settings) == ""
+    assert "X-Forwarded-User" in ui_cli.ui_proxy_warning("0.0.0.0", proxy)
+    assert ui_cli.ui_proxy_warning("127.0.0.1", proxy) == "" and ui_cli.ui_proxy_warning("0.0.0.0", settings) == ""
