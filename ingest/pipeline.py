@@ -30,9 +30,11 @@ from clinrag.text import content_terms
 from ingest.chunking import chunk_document
 from clinrag.records import sha256_file
 from ingest import ingest_log
-from ingest.index import IndexStore, PreparedDocument, claim_conflict, conflict_fix, source_key
+from ingest.catalog_writes import PreparedDocument
+from ingest.index import IndexStore
 from ingest.library_records import file_of
 from ingest.loaders import apply_metadata, discover, load_file_lenient
+from ingest.ownership import claim_conflict, conflict_fix, source_key
 from ingest.priority import background
 from ingest.sanitize import display, display_path
 

@@ -16,7 +16,8 @@ import pytest
 
 from clinrag.errors import IndexBusyError
 from clinrag.text import content_terms
-from ingest.index import CURRENT, IndexStore
+from ingest.catalog_schema import CURRENT
+from ingest.index import IndexStore
 from ingest.lexical import LexicalIndex
 from ingest.locking import IndexLock
 

@@ -23,9 +23,9 @@ MAX_FUNCTION_LINES = 80
 
 # still to split (issue 17); the index store, the ingest pipeline and the CLI are being reworked in issue 15, the
 # answerer in the answers issue
-LONG_MODULES = {"ingest/index.py"}
+LONG_MODULES: set[str] = set()
 LONG_FUNCTIONS = {
-    "ingest/index.py: IndexStore._apply",
+    "ingest/catalog_writes.py: CatalogWrites._apply",
     "ingest/pipeline.py: ingest_paths",
     "ingest/pipeline.py: _ingest_file",
     "rag/answer.py: Answerer._answer",

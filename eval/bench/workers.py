@@ -36,7 +36,7 @@ def build_clinrag(spec: dict[str, Any]) -> dict[str, Any]:
     from composition.app import App
     from clinrag.settings import load_settings
     from clinrag.text import content_terms
-    from ingest.index import PreparedDocument
+    from ingest.catalog_writes import PreparedDocument
 
     pool, pool_vectors, chunks = _inputs(spec)
     settings = load_settings(Path(spec["settings"]) if spec.get("settings") else None, index_dir=Path(spec["folder"]))
