@@ -79,7 +79,9 @@ class CatalogWrites:
         user: str = "",
         released: frozenset[str] = frozenset(),
     ) -> ApplyResult:
-        result = ApplyResult()
+        """The write of ``apply``, under the writer lock the caller holds: the new vectors, then one transaction for
+        documents, chunks, postings, both logs and the state; stale vectors go only after the commit, and a failure
+        before it takes the new vectors out again."""
         replaced = {p.document.doc_id for p in prepared} | set(remove_doc_ids)
         conn = self._connect()
         vectors = self.vectors
@@ -87,65 +89,23 @@ class CatalogWrites:
         added_vectors: list[str] = []
         try:
             owners = self._owners(conn, replaced)
-            for p in prepared:
-                problem = claim_conflict(owners.get(p.document.doc_id), p.document, replace or p.document.doc_id in released)
-                if problem:
-                    raise DocIdConflictError(display(p.document.source_path, 1000), problem, conflict_fix(p.document.doc_id))
+            _refuse_conflicts(prepared, owners, replace, released)
             revision = _state_int(conn, "generation")
             vectors.sync(revision)
             before = self._chunk_ids_by_doc(conn, replaced)
             live_before = set().union(*before.values()) if before else set()
-            fresh_ids = {cid for cid in new_ids if cid not in live_before}
+            fresh_ids, fresh_vectors, fresh_metas = _fresh_vectors(prepared, new_ids, live_before)
             if fresh_ids:
-                stacked = np.concatenate([p.vectors for p in prepared])
-                metas = [
-                    {"doc_id": c.doc_id, "page_start": c.page_start or 0, "section": c.section[:500]}
-                    for p in prepared
-                    for c in p.chunks
-                ]
-                keep = [i for i, cid in enumerate(new_ids) if cid in fresh_ids]
-                added_vectors = [new_ids[i] for i in keep]
-                vectors.add(added_vectors, stacked[keep], [metas[i] for i in keep])
+                added_vectors = fresh_ids
+                vectors.add(added_vectors, fresh_vectors, fresh_metas)
             conn.execute("BEGIN IMMEDIATE")
             self._forget_files(conn, [o.get("source_key") or "" for o in owners.values()])
             n_delta, len_delta = self._delete_documents(conn, replaced)
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            log = []
-            for p in prepared:
-                n, length = _insert_document(conn, p, now, self.index_fingerprint)
-                n_delta += n
-                len_delta += length
-                d, old = p.document, before.get(p.document.doc_id, set())
-                ids = {c.chunk_id for c in p.chunks}
-                log.append(ingest_log.entry(
-                    "update" if d.doc_id in owners else "ingest", d.doc_id, user=user, file=d.source_path, sha256=d.sha256,
-                    chunks_added=len(ids - old), chunks_removed=len(old - ids), at=now,
-                    detail=f"{len(ids)} chunks" + ("" if d.doc_id not in owners or owners[d.doc_id]["sha256"] != d.sha256
-                                                   else "; same file, re-processed with other settings")))
-            for doc_id in remove_doc_ids:
-                if audit is not None:
-                    conn.execute("DELETE FROM library WHERE doc_id=?", (doc_id,))
-                    conn.execute("INSERT INTO library_log VALUES (?,?,?,?)", (now, audit[0], doc_id, audit[1]))
-                if doc_id in owners:
-                    action, detail = audit or ("remove", "its vectors were missing after an interrupted write; ingest it again")
-                    log.append(ingest_log.entry(
-                        action if action in ingest_log.ACTIONS else "delete", doc_id, user=user,
-                        file=owners[doc_id]["source_path"], sha256=owners[doc_id]["sha256"],
-                        chunks_removed=len(before.get(doc_id, ())), detail=detail, at=now))
+            n_added, len_added, log = _insert_documents(conn, prepared, owners, before, now, self.index_fingerprint, user)
+            log += _remove_documents_logged(conn, remove_doc_ids, owners, before, audit, now, user)
             ingest_log.append(conn, log)
-            generation = _state_int(conn, "generation") + 1
-            updates = {
-                "generation": str(generation),
-                "lexical_n": str(_state_int(conn, "lexical_n") + n_delta),
-                "lexical_len": str(_state_int(conn, "lexical_len") + len_delta),
-                "index_fingerprint": self.index_fingerprint,
-                "embedder": self.embedder_name,
-                "updated_at": now,
-                "schema": str(SCHEMA_VERSION),
-            }
-            if self.embedding_fingerprint is not None:
-                updates["embedding_fingerprint"] = self.embedding_fingerprint
-            conn.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", list(updates.items()))
+            generation = self._write_state(conn, n_delta + n_added, len_delta + len_added, now)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -159,10 +119,29 @@ class CatalogWrites:
         stale = live_before - set(new_ids)
         if stale:
             vectors.delete(sorted(stale))
+        result = ApplyResult()
         for p in prepared:
             (result.updated if p.document.doc_id in owners else result.added).append(p.document.doc_id)
         result.removed = sorted(d for d in remove_doc_ids if d in owners)
         return result
+
+    def _write_state(self, conn: sqlite3.Connection, n_delta: int, len_delta: int, now: str) -> int:
+        """The state counters after a write (the next write generation, the BM25 totals) and the settings the index
+        was written with; returns the new generation."""
+        generation = _state_int(conn, "generation") + 1
+        updates = {
+            "generation": str(generation),
+            "lexical_n": str(_state_int(conn, "lexical_n") + n_delta),
+            "lexical_len": str(_state_int(conn, "lexical_len") + len_delta),
+            "index_fingerprint": self.index_fingerprint,
+            "embedder": self.embedder_name,
+            "updated_at": now,
+            "schema": str(SCHEMA_VERSION),
+        }
+        if self.embedding_fingerprint is not None:
+            updates["embedding_fingerprint"] = self.embedding_fingerprint
+        conn.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", list(updates.items()))
+        return generation
 
     def restamp(self, doc_ids: Sequence[str]) -> None:
         """Mark documents as processed with the current settings without rewriting them (re-chunking them with these
@@ -260,3 +239,68 @@ def _insert_document(conn: sqlite3.Connection, p: PreparedDocument, now: str, fi
 def _state_int(conn: sqlite3.Connection, key: str) -> int:
     row = conn.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
     return int(row[0]) if row and row[0] not in (None, "") else 0
+
+
+def _refuse_conflicts(prepared: Sequence[PreparedDocument], owners: dict[str, dict[str, Any]], replace: bool,
+                      released: frozenset[str]) -> None:
+    """Raise ``DocIdConflictError`` for the first prepared document whose doc_id another source file holds."""
+    for p in prepared:
+        problem = claim_conflict(owners.get(p.document.doc_id), p.document, replace or p.document.doc_id in released)
+        if problem:
+            raise DocIdConflictError(display(p.document.source_path, 1000), problem, conflict_fix(p.document.doc_id))
+
+
+def _fresh_vectors(prepared: Sequence[PreparedDocument], new_ids: list[str], live_before: set[str]
+                   ) -> tuple[list[str], np.ndarray | None, list[dict[str, Any]]]:
+    """The chunk ids, vectors and metadata of the chunks the vector store does not hold yet (chunk ids are
+    content-derived: a chunk that is live already keeps its vector)."""
+    fresh_ids = {cid for cid in new_ids if cid not in live_before}
+    if not fresh_ids:
+        return [], None, []
+    stacked = np.concatenate([p.vectors for p in prepared])
+    metas = [
+        {"doc_id": c.doc_id, "page_start": c.page_start or 0, "section": c.section[:500]}
+        for p in prepared
+        for c in p.chunks
+    ]
+    keep = [i for i, cid in enumerate(new_ids) if cid in fresh_ids]
+    return [new_ids[i] for i in keep], stacked[keep], [metas[i] for i in keep]
+
+
+def _insert_documents(conn: sqlite3.Connection, prepared: Sequence[PreparedDocument], owners: dict[str, dict[str, Any]],
+                      before: dict[str, set[str]], now: str, fingerprint: str, user: str
+                      ) -> tuple[int, int, list[dict[str, Any]]]:
+    """Insert the prepared documents; returns their (chunk count, term total) and their ingest log entries."""
+    n_delta = len_delta = 0
+    log = []
+    for p in prepared:
+        n, length = _insert_document(conn, p, now, fingerprint)
+        n_delta += n
+        len_delta += length
+        d, old = p.document, before.get(p.document.doc_id, set())
+        ids = {c.chunk_id for c in p.chunks}
+        log.append(ingest_log.entry(
+            "update" if d.doc_id in owners else "ingest", d.doc_id, user=user, file=d.source_path, sha256=d.sha256,
+            chunks_added=len(ids - old), chunks_removed=len(old - ids), at=now,
+            detail=f"{len(ids)} chunks" + ("" if d.doc_id not in owners or owners[d.doc_id]["sha256"] != d.sha256
+                                           else "; same file, re-processed with other settings")))
+    return n_delta, len_delta, log
+
+
+def _remove_documents_logged(conn: sqlite3.Connection, remove_doc_ids: Sequence[str], owners: dict[str, dict[str, Any]],
+                             before: dict[str, set[str]], audit: tuple[str, str] | None, now: str, user: str
+                             ) -> list[dict[str, Any]]:
+    """The ingest log entries of the removed documents; with ``audit`` (action, detail) their library decisions are
+    forgotten and the removal is written to the library log too."""
+    log = []
+    for doc_id in remove_doc_ids:
+        if audit is not None:
+            conn.execute("DELETE FROM library WHERE doc_id=?", (doc_id,))
+            conn.execute("INSERT INTO library_log VALUES (?,?,?,?)", (now, audit[0], doc_id, audit[1]))
+        if doc_id in owners:
+            action, detail = audit or ("remove", "its vectors were missing after an interrupted write; ingest it again")
+            log.append(ingest_log.entry(
+                action if action in ingest_log.ACTIONS else "delete", doc_id, user=user,
+                file=owners[doc_id]["source_path"], sha256=owners[doc_id]["sha256"],
+                chunks_removed=len(before.get(doc_id, ())), detail=detail, at=now))
+    return log
