@@ -37,7 +37,7 @@ from ingest import catalog_writes  # noqa: E402
 from ingest.index import IndexStore  # noqa: E402
 from ingest.lexical import CatalogLexicalIndex, LexicalIndex  # noqa: E402
 from ingest.loaders import discover, load_file_lenient  # noqa: E402
-from ingest.pipeline import prepare_many  # noqa: E402
+from ingest.prepare import prepare_many  # noqa: E402
 
 
 class _ZeroEmbedder:

@@ -14,7 +14,7 @@ import pytest
 from clinrag.settings import IngestSettings, load_settings
 from clinrag.text import content_terms
 from eval.bench import corpus, measure
-from ingest.pipeline import embedding_text
+from ingest.prepare import embedding_text
 from tests.fakes import HashEmbedder
 
 REPO = Path(__file__).resolve().parent.parent

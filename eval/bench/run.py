@@ -126,7 +126,7 @@ def bench_ingest(app: App, settings: Settings, pool: list[str], opts: BenchOptio
     """Ingest a synthetic JSONL corpus, then encode the very texts the pipeline embedded, same process."""
     from ingest.chunking import chunk_document
     from ingest.loaders import load_file_lenient
-    from ingest.pipeline import embedding_text
+    from ingest.prepare import embedding_text
 
     path = work / "ingest.jsonl"
     docs = corpus.write_jsonl(pool, corpus.synthetic_chunks(len(pool), opts.ingest_chunks, opts.seed + 7), path)
@@ -250,7 +250,7 @@ def bench_cold_start(folder: Path, opts: BenchOptions, query: str) -> dict[str, 
 
 def bench_update_delete(searcher: App, settings: Settings) -> dict[str, Any]:
     """Replace one document (re-chunked and re-embedded) and delete another, on the largest index."""
-    from ingest.pipeline import prepare_many
+    from ingest.prepare import prepare_many
 
     store = searcher.store
     docs = sorted(d["doc_id"] for d in store.documents())
