@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from clinrag.errors import FeedbackError
-from stores.audit import exclusive_file_lock, utc_now
+from stores.audit import utc_now
+from stores.file_lock import exclusive_file_lock
 
 FEEDBACK_FILE = "feedback.jsonl"
 FORMAT = "clinrag-feedback/1"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from stores.audit import AuditLog, audit_path, canonical, entry_from_record, line_hash, record_answer
+from clinrag.chain import canonical, line_hash
+from stores.audit import AuditLog, audit_path, entry_from_record, record_answer
 
 # the lexical fake reader refuses when identifiers dilute the question, so the answered one carries a name only
 PHI_QUESTION = "How soon should antimicrobials be given in possible septic shock for Maria Garcia?"

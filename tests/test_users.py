@@ -13,7 +13,8 @@ import pytest
 from cli.main import main
 from clinrag.errors import AccessDeniedError, UserStoreError
 from clinrag.settings import load_settings
-from stores.audit import AuditLog, audit_path, event_entry, export_csv, export_jsonl, filter_records, line_hash
+from clinrag.chain import line_hash
+from stores.audit import AuditLog, audit_path, event_entry, export_csv, export_jsonl, filter_records
 from stores.users import PERMISSIONS, ROLES, Identity, UserStore, allowed, local_identity, require, resolve_mode
 
 PASSWORD = "correct horse battery"
