@@ -92,6 +92,8 @@ def question_row(
         "all_quoted": bool(rec.get("sentences")) and all(
             any(c.get("quoted") for c in ((s.get("checks") or {}).get("per_chunk") or {}).values()) for s in rec.get("sentences") or []),
         "answerability": rec.get("answerability"),
+        "verdict_confidence": rec.get("verdict_confidence"),
+        "signals": rec.get("signals") or {},  # the calibrators' inputs, so a refit can read a run (fit_calibration.py)
         "refusal_code": rec.get("refusal_code") or ("error" if error else None),
         "refusal_reason": rec.get("refusal_reason") or error,
         "warnings": list(rec.get("warnings") or []),

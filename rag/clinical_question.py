@@ -120,7 +120,7 @@ def lay_groups(question: str) -> list[LayGroup]:
     """The lay phrases of ``question`` (``LAY_TERMS``; the generic entries only in a personal question), as stemmed
     terms with the clinical terms each stands for."""
     low = question.lower()
-    personal = bool(_PERSONAL.search(question))
+    personal = is_personal(question)
     groups = []
     for pattern, clinical in LAY_TERMS if personal else LAY_TERMS[:-GENERIC_TERMS]:
         spans = [m.group(0) for m in re.finditer(pattern, low)]
@@ -187,11 +187,14 @@ def drop_irrelevant_attributes(question: str) -> tuple[str, tuple[str, ...]]:
 
 
 _PERSONAL = re.compile(r"\b(?:i|i'm|im|i've|my|me|mine|our|we)\b", re.I)
+# "I" in "L&I", "grade I" or "class I" is a name or a numeral, not the asker
+_NOT_THE_ASKER = re.compile(r"(?:[&/.-]|\b(?:grade|class|stage|phase|level|part|type|tier|category)\s+)$", re.I)
 
 
 def is_personal(question: str) -> bool:
     """Whether the asker speaks of themselves or their family ("I'm 47", "my dad")."""
-    return bool(_PERSONAL.search(question))
+    return any(len(m.group(0)) > 1 or not _NOT_THE_ASKER.search(question[: m.start()])
+               for m in _PERSONAL.finditer(question))
 
 
 def population_phrase(population: Population) -> str:
@@ -233,7 +236,7 @@ def clinical_question(question: str) -> ClinicalQuestion:
     text, dropped = drop_irrelevant_attributes(question)
     low = text.lower()
     terms: list[str] = []
-    personal = bool(_PERSONAL.search(question))
+    personal = is_personal(question)
     for pattern, clinical in LAY_TERMS if personal else LAY_TERMS[:-GENERIC_TERMS]:
         if re.search(pattern, low) and clinical.lower() not in low and clinical not in terms:
             terms.append(clinical)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from clinrag.text import BULLETS, split_sentences
+from rag.recommendation import LABEL_LINE
 
 _ITEM_MARKER = re.compile(rf"^(?:[{re.escape(BULLETS)}]|\d+[.)])\s+")
 _PAGE_NUMBER_LINE = re.compile(r"\n[ \t]*\d{1,4}[ \t]*$")  # a page number left at the foot of a PDF page
@@ -22,13 +23,15 @@ LIST_MAX_CHARS = 500
 
 def _segments(text: str) -> list[tuple[str, str]]:
     """(text, list marker or "") for every sentence span of a passage, list markers and page-foot numbers removed; a
-    numbered item's marker is "1"."""
+    numbered item's marker is "1", an unmarked line indented under the line before it is " "."""
     out = []
     for s, e in split_sentences(text):
         raw = _PAGE_NUMBER_LINE.sub("", text[s:e].strip())
         marker = _ITEM_MARKER.match(raw)
         if not marker:
-            out.append((" ".join(raw.split()), ""))
+            line_start = text.rfind("\n", 0, s) + 1
+            indented = s - line_start >= 2 and not text[line_start:s].strip()
+            out.append((" ".join(raw.split()), " " if indented else ""))
             continue
         kind = "1" if marker.group(0)[0].isdigit() else marker.group(0)[0]
         item, *after = _ITEM_END.split(_ITEM_MARKER.sub("", raw), maxsplit=1)
@@ -46,20 +49,27 @@ def passage_sentences(text: str) -> list[str]:
       case or it ends in a joining word ("Test your urine or blood for ketones if: your blood glucose is above 240;
       you can't keep food or liquids down."), up to ``LIST_MAX_ITEMS`` and ``LIST_MAX_CHARS``; its items are the
       run of items with the first one's marker, which is not the lead-in's own ("●" items below a "•" list are the
-      next list); items that do not start in upper case belong to the lead-in and are no sentences of their own.
+      next list); items that do not start in upper case belong to the lead-in and are no sentences of their own;
+    - a recommendation label on a line of its own ("DO NOT USE", "Use Is NOT RECOMMENDED") takes the items under it,
+      marked or only indented, whatever their case: "DO NOT USE: Meperidine for chronic pain; …" (an item cut off
+      from its label would read as advice for it).
     """
     segments = _segments(text)
     out: list[str] = []
     i = 0
     while i < len(segments):
         sentence, item = segments[i]  # item: the sentence's own list marker, "" for none
+        item = "" if item == " " else item  # indentation is a marker only for the items under a label
         i += 1
         if out and not item and sentence[:1].islower() and _OPEN_END.search(out[-1]) and not out[-1].startswith("#"):
             out[-1] = f"{out[-1]} {sentence}"
             continue
         kind = segments[i][1] if i < len(segments) else ""
+        label = bool(LABEL_LINE.match(sentence)) and not item
+        if kind == " " and not label:
+            kind = ""  # indentation alone makes a list only under a recommendation label
         if kind and kind != item and not sentence.startswith("#") and (_OPEN_END.search(sentence) or sentence.endswith(":")) \
-                and (not segments[i][0][:1].isupper() or _JOINING_END.search(sentence)):
+                and (label or not segments[i][0][:1].isupper() or _JOINING_END.search(sentence)):
             items = []
             while i < len(segments) and segments[i][1] == kind and len(items) < LIST_MAX_ITEMS:
                 nxt = segments[i][0]
@@ -69,7 +79,7 @@ def passage_sentences(text: str) -> list[str]:
                 i += 1
             if items:
                 sentence = f"{sentence.rstrip(' :')}: " + "; ".join(items) + "."
-                while i < len(segments) and segments[i][1] == kind and not segments[i][0][:1].isupper():
+                while i < len(segments) and segments[i][1] == kind and (label or not segments[i][0][:1].isupper()):
                     i += 1  # items past the caps stay out: no fragment of the list stands alone
         out.append(sentence)
     return out

@@ -138,6 +138,20 @@ def _direction(sentence: str) -> tuple[str, str] | None:
     return direction, cue
 
 
+# a recommendation label on a line of its own, heading the items under it ("DO NOT USE" / "Meperidine for chronic
+# pain"); rag.passage_sentences joins them as "DO NOT USE: Meperidine for chronic pain; ..."
+LABEL_LINE = re.compile(r"^(?:(?:use\s+)?(?:is\s+)?not\s+recommended|do\s+not\s+use|avoid|contraindicated|not\s+indicated"
+                        r"|recommended(?:\s+against)?)\s*:?$", re.I)
+
+
+def _labelled_items(text: str) -> tuple[str, str, str] | None:
+    """(direction, label, items) of a label-headed list ("Use Is NOT RECOMMENDED: Carisoprodol (Soma®); ..."), or None."""
+    label, sep, items = text.partition(": ")
+    if not sep or not items.strip() or not LABEL_LINE.match(label.strip()):
+        return None
+    return (FOR if label.strip().lower() == "recommended" else AGAINST), label.strip(), items.strip(" .")
+
+
 # ----------------------------------------------------------------------------------------------- grades
 _USPSTF_GRADE = re.compile(r"\b(?:[Gg]rade|GRADE)\s*:?\s*([ABCDI])\b(?![a-z])|\b([ABCDI])\s+(?:recommendation|statement|grade)\b|\(([ABCD])\)")
 _GRADE_SYSTEM = re.compile(
@@ -234,6 +248,10 @@ def parse_recommendation(sentence: str, before: str = "", after: str = "") -> Re
     if len(text) < 12:
         return None
     body = _LEADING_GRADE.sub("", text) if _LEADING_GRADE.match(text) else text
+    labelled = _labelled_items(body)
+    if labelled is not None:  # the label governs every item under it
+        direction, label, items = labelled
+        return Recommendation(direction, None, None, None, items[:160], label, None)
     found = _direction(body)
     grade, strength, implied = read_grade(text)
     if grade is None:

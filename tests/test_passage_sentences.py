@@ -57,9 +57,9 @@ def test_joined_sentences_are_quotes_of_their_passage_and_a_changed_one_is_not()
     assert not is_whole_sentence_quote("A: Test your urine if: your glucose is above 240.", qa)
 
 
-_WORD = st.sampled_from(["blood", "glucose", "Test", "if", "above", "240", "you", "Call", "the", "of", "and", "mg"])
+_WORD = st.sampled_from(["blood", "glucose", "Test", "if", "above", "240", "you", "Call", "the", "of", "and", "mg", "Avoid"])
 _LINE = st.lists(_WORD, min_size=1, max_size=6).map(" ".join)
-_LAYOUT = st.sampled_from(["\n", "\n• ", "\n● ", "\n\n", ". ", "\n1. ", ":\n- ", "\n12\n"])
+_LAYOUT = st.sampled_from(["\n", "\n• ", "\n● ", "\n\n", ". ", "\n1. ", ":\n- ", "\n12\n", "\n\n    "])
 
 
 @settings(max_examples=300, deadline=None)
@@ -78,3 +78,38 @@ def test_a_heading_takes_no_items_and_no_run_on_line():
     text = "## Practical points\n\n- Use oseltamivir 75 mg twice daily for 5 days in adults.\n- prefer molecular tests."
     assert passage_sentences(text) == ["## Practical points", "Use oseltamivir 75 mg twice daily for 5 days in adults.",
                                        "prefer molecular tests."]
+
+
+OPIOID_TABLE = """Drugs and Drug Combinations to Avoid
+
+DO NOT USE
+
+    Parenteral opioids in an outpatient setting 
+
+    Meperidine for chronic pain 
+
+Use Is NOT RECOMMENDED
+
+    Carisoprodol (Soma®) 
+
+    Any combination of opioids with benzodiazepines or barbiturates.
+
+Workers should be reassessed every visit."""
+
+
+def test_a_recommendation_label_takes_the_items_indented_under_it():
+    """An item cut off from its "DO NOT USE" label would read as advice for it."""
+    assert passage_sentences(OPIOID_TABLE) == [
+        "Drugs and Drug Combinations to Avoid",
+        "DO NOT USE: Parenteral opioids in an outpatient setting; Meperidine for chronic pain.",
+        "Use Is NOT RECOMMENDED: Carisoprodol (Soma®); Any combination of opioids with benzodiazepines or barbiturates.",
+        "Workers should be reassessed every visit.",
+    ]
+    assert is_whole_sentence_quote("DO NOT USE: Parenteral opioids in an outpatient setting; Meperidine for chronic pain.",
+                                   OPIOID_TABLE)
+
+
+def test_indented_lines_under_a_line_that_is_no_label_stay_apart():
+    table = "Passive modalities\n\n    Manipulation \n\n    Transcutaneous electrical nerve stimulation (TENS) "
+    assert passage_sentences(table) == ["Passive modalities", "Manipulation",
+                                        "Transcutaneous electrical nerve stimulation (TENS)"]

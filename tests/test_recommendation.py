@@ -484,3 +484,18 @@ def test_shorthand_setting_words_do_not_dilute_the_topic():
          "f/u prenatal visits?")
     assert _verdict(q, [s]).verdict == "yes"
     assert _verdict("28 yo pregnant pt, smokes: prescribe varenicline or bupropion?", [s]) is None  # another intervention
+
+
+def test_a_label_governs_the_items_under_it():
+    rec = parse_recommendation("Use Is NOT RECOMMENDED: Carisoprodol (Soma®); Any combination of opioids with benzodiazepines.")
+    assert rec is not None and rec.direction == "against" and rec.intervention.startswith("Carisoprodol")
+    assert parse_recommendation("Recommended: Supervised exercise therapy; Walking programs.").direction == "for"
+    assert parse_recommendation("Iontophoresis: Manipulation; Massage.") is None  # no label: no recommendation
+
+
+def test_an_issuer_name_or_a_numeral_is_not_the_asker():
+    from rag.clinical_question import is_personal
+
+    assert not is_personal("Is carisoprodol okay with opioids under the Washington L&I opioid guideline?")
+    assert not is_personal("What does a grade I statement mean for type I diabetes?")
+    assert is_personal("I'm 50, should I be screened?") and is_personal("can i take it with my pills")
