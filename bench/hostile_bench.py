@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from clinrag.app import App  # noqa: E402
 from clinrag.settings import load_settings  # noqa: E402
+from composition.app import App  # noqa: E402
 from eval.hostile import Assessment, HostileCase, assess, load_manifest, summarise  # noqa: E402
 
 HOSTILE = REPO / "tests" / "data" / "hostile"

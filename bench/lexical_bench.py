@@ -33,11 +33,11 @@ if str(REPO) not in sys.path:
 
 from clinrag.settings import load_settings  # noqa: E402
 from clinrag.text import content_terms  # noqa: E402
-from ingest import index as index_module  # noqa: E402
+from ingest import catalog_writes  # noqa: E402
 from ingest.index import IndexStore  # noqa: E402
 from ingest.lexical import CatalogLexicalIndex, LexicalIndex  # noqa: E402
 from ingest.loaders import discover, load_file_lenient  # noqa: E402
-from ingest.pipeline import prepare_many  # noqa: E402
+from ingest.prepare import prepare_many  # noqa: E402
 
 
 class _ZeroEmbedder:
@@ -67,7 +67,7 @@ def _write_catalog(folder: Path, prepared) -> IndexStore:
         conn.execute("BEGIN IMMEDIATE")
         n = total = 0
         for p in prepared:
-            a, b = index_module._insert_document(conn, p, "bench")
+            a, b = catalog_writes._insert_document(conn, p, "bench")
             n, total = n + a, total + b
         conn.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)",
                          [("lexical_n", str(n)), ("lexical_len", str(total)), ("generation", "1")])

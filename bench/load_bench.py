@@ -36,7 +36,7 @@ QUESTIONS = REPO / "eval" / "suites" / "clinrag-demo" / "questions.jsonl"
 
 
 def build_app(args: argparse.Namespace, workdir: Path):
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
 
     if args.real:
@@ -55,7 +55,7 @@ def build_app(args: argparse.Namespace, workdir: Path):
 
 
 def make_handler(answerer, audit_log, settings):
-    from clinrag.audit import entry_from_record
+    from stores.audit import entry_from_record
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         answerer = app.answerer(args.generator)
         answerer.ask(questions[0])  # warm: models and index loaded once, before the clock starts
         setup_s = time.perf_counter() - started
-        from clinrag.audit import AuditLog
+        from stores.audit import AuditLog
 
         audit_log = None if args.no_audit else AuditLog(workdir / "audit.jsonl")
         server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(answerer, audit_log, app.settings))

@@ -24,7 +24,7 @@ MEDQUAD = REPO.parent / "shared" / "data" / "corpora" / "medquad_nih.jsonl"
 def _texts(records: int) -> list[str]:
     from clinrag.records import Document, sha256_bytes
     from clinrag.settings import load_settings
-    from ingest.pipeline import chunk_many
+    from ingest.prepare import chunk_many
 
     settings = load_settings()
     docs = []

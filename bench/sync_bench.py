@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hash", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
     from ingest.library import Library
 

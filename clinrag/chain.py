@@ -2,7 +2,7 @@
 
 A link is a JSON object with ``seq`` (its position), ``prev`` (the ``hash`` of the record before it; ``GENESIS`` for
 the first) and ``hash`` (sha256 of the record's canonical JSON without its own ``hash``: keys sorted, no spaces,
-UTF-8). The audit log of answers (``clinrag.audit``, a JSONL file) and the ingest log of library changes
+UTF-8). The audit log of answers (``stores.audit``, a JSONL file) and the ingest log of library changes
 (``ingest.ingest_log``, rows of the catalog) both chain this way. Pure: no IO.
 """
 

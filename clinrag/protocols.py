@@ -1,5 +1,5 @@
 """The narrow seams between the pipeline and its parts. Implementations are injected by the composition root
-(``clinrag/app.py``); tests inject deterministic fakes (``tests/fakes.py``). Imports only the records."""
+(``composition/app.py``); tests inject deterministic fakes (``tests/fakes.py``). Imports only the records."""
 
 from __future__ import annotations
 

@@ -170,7 +170,7 @@ Role = Literal["clinician", "librarian", "evaluator", "admin"]
 
 
 class AuthSettings(_Section):
-    """Who may use the app and with which roles (clinrag/users.py holds the accounts and the role table)."""
+    """Who may use the app and with which roles (stores/users.py holds the accounts and the role table)."""
 
     mode: Literal["auto", "open", "password", "accounts", "proxy"] = Field(
         "auto",

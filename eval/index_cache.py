@@ -41,7 +41,7 @@ def ensure_index(
     suite: Suite, settings: Settings, embedder: Any = None, index_root: Path | None = None
 ) -> tuple[Path, dict[str, Any]]:
     """The folder of the suite's index, built now unless a complete one with the same key exists."""
-    from clinrag.app import App
+    from composition.app import App
     from ingest.pipeline import ingest_paths
 
     embedder_name = "" if embedder is None else str(getattr(embedder, "name", type(embedder).__name__))
@@ -95,7 +95,7 @@ def _derive_from_cached_index(
     the caller builds from scratch) when nothing can be reused or the copy does not come out consistent."""
     import dataclasses
 
-    from clinrag.app import App
+    from composition.app import App
 
     wanted = {tuple(x) for x in corpus_hashes(suite.corpus)}
     fingerprint = settings.index_fingerprint()

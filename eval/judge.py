@@ -74,7 +74,7 @@ def run_judge(
     items = stratified_sample(read_judge_file(path), limit, seed, key="label")
     out = Path(out_dir) if out_dir is not None else Path(settings.eval_dir) / f"judge-{path.stem}"
     if verifier is None:
-        from clinrag.app import App
+        from composition.app import App
 
         verifier = App(settings).verifier
     support: Callable[[str, str], float] = verifier.support

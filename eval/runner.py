@@ -185,7 +185,7 @@ def run_suite(
     ``calibration`` replace the configured ones (tests inject fakes; a caller may share loaded models).
     ``on_progress(questions_done, total)`` is called after each question is answered (or fails), beside the
     ``progress`` bar on stderr."""
-    from clinrag.app import App
+    from composition.app import App
 
     started = time.perf_counter()
     timings: dict[str, float] = {}

@@ -22,17 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from clinrag.errors import ClinragError, DocIdConflictError, EmptyDocumentError, IngestError, MetadataError
+from clinrag.errors import ClinragError, DocIdConflictError, IngestError, MetadataError
 from clinrag.protocols import Embedder
-from clinrag.records import Chunk, Document
+from clinrag.records import Document, sha256_file
 from clinrag.settings import Settings
-from clinrag.text import content_terms
-from ingest.chunking import chunk_document
-from clinrag.records import sha256_file
 from ingest import ingest_log
-from ingest.index import IndexStore, PreparedDocument, claim_conflict, conflict_fix, source_key
+from ingest.index import IndexStore
 from ingest.library_records import file_of
 from ingest.loaders import apply_metadata, discover, load_file_lenient
+from ingest.ownership import claim_conflict, conflict_fix, source_key
+from ingest.prepare import chunk_many, header_text, prepare_many
 from ingest.priority import background
 from ingest.sanitize import display, display_path
 
@@ -92,94 +91,6 @@ class IngestReport:
     def fail_with(self, error: IngestError) -> None:
         """The file and the reason, with the fix when the error names one."""
         self.fail(error.path, error.reason + (f" ({error.fix})" if error.fix else ""))
-
-
-def embedding_text(document: Document, chunk: Chunk, contextual_header: bool) -> str:
-    """What the embedder and BM25 see: the chunk, optionally under its document title and section path."""
-    return header_text(document.title, chunk.section, chunk.text, contextual_header)
-
-
-def header_text(title: str, section: str, text: str, contextual_header: bool) -> str:
-    if not contextual_header:
-        return text
-    header = title if not section else f"{title} | {section}"
-    return f"{header}\n{text}"
-
-
-def chunk_many(documents: list[Document], settings: Settings) -> list[tuple[Document, tuple[Chunk, ...], list[str]]]:
-    """Each document with its chunks and the texts the embedder sees (pure)."""
-    chunked = []
-    for document in documents:
-        chunks = tuple(chunk_document(document, settings.chunking))
-        if not chunks:
-            raise EmptyDocumentError(display_path(document.source_path), "document produced no chunks (no text)")
-        texts = [embedding_text(document, c, settings.embedding.contextual_header) for c in chunks]
-        chunked.append((document, chunks, texts))
-    return chunked
-
-
-def reusable_vectors(store: IndexStore, chunked: list[tuple[Document, tuple[Chunk, ...], list[str]]],
-                     contextual_header: bool) -> dict[str, np.ndarray]:
-    """Vectors the index already holds for the same embedded texts in these documents' previous versions, by new
-    chunk id: an update that changes one section embeds only the chunks whose text changed (a vector depends on
-    its text alone; the index holds one embedder's vectors, ``IndexStore.check_compatible``)."""
-    previous = {header_text(title, section, text, contextual_header): cid
-                for cid, title, section, text in store.chunk_sources(d.doc_id for d, _, _ in chunked)}
-    if not previous:
-        return {}
-    wanted = {c.chunk_id: previous[t] for _, chunks, texts in chunked for c, t in zip(chunks, texts) if t in previous}
-    stored = store.vectors.get(sorted(set(wanted.values()))) if wanted else {}
-    return {new: stored[old] for new, old in wanted.items() if old in stored}
-
-
-def embed_texts(texts: list[str], embedder: Embedder, on_event: Callable[[str], None], where: str) -> np.ndarray:
-    """Vectors of ``texts`` in batches of 1024 (one encode call per document would waste the model's batching)."""
-    step = 1024
-    parts = []
-    for i in range(0, len(texts), step):
-        parts.append(np.asarray(embedder.embed_documents(texts[i : i + step]), dtype=np.float32))
-        if len(texts) > step:
-            on_event(f"        embedded {min(i + step, len(texts))}/{len(texts)} chunks")
-    vectors = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
-    if len(vectors) != len(texts):
-        raise IngestError(where, f"the embedder returned {len(vectors)} vectors for {len(texts)} chunks")
-    return vectors
-
-
-def prepare_many(
-    documents: list[Document], settings: Settings, embedder: Embedder, on_event: Callable[[str], None] = lambda _m: None,
-    reuse: IndexStore | None = None, embed: Callable[[list[str]], np.ndarray] | None = None,
-) -> list[PreparedDocument]:
-    """Chunk every document, then embed all their chunks in shared batches (a JSONL corpus holds thousands of
-    short documents). ``reuse``: take the vectors of chunks that store already holds with the same embedded text
-    instead of embedding them again. ``embed``: texts -> vectors instead of the embedder (``ingest.ray_engine``)."""
-    chunked = chunk_many(documents, settings)
-    known = reusable_vectors(reuse, chunked, settings.embedding.contextual_header) if reuse is not None else {}
-    all_ids = [c.chunk_id for _, chunks, _ in chunked for c in chunks]
-    all_texts = [t for _, _, texts in chunked for t in texts]
-    todo = [i for i, cid in enumerate(all_ids) if cid not in known]
-    where = display_path(documents[0].source_path) if documents else ""
-    todo_texts = [all_texts[i] for i in todo]
-    fresh = (embed(todo_texts) if embed is not None else embed_texts(todo_texts, embedder, on_event, where)) if todo else None
-    if fresh is not None and len(fresh) != len(todo):
-        raise IngestError(where, f"the embedder returned {len(fresh)} vectors for {len(todo)} chunks")
-    if not known:
-        vectors = fresh if fresh is not None else np.zeros((0, 0), dtype=np.float32)
-    else:
-        dim = len(next(iter(known.values())))
-        vectors = np.zeros((len(all_ids), dim), dtype=np.float32)
-        for i, cid in enumerate(all_ids):
-            if cid in known:
-                vectors[i] = known[cid]
-        if fresh is not None:
-            vectors[todo] = fresh
-    prepared, offset = [], 0
-    for document, chunks, texts in chunked:
-        terms = tuple(tuple(content_terms(t)) for t in texts)
-        prepared.append(PreparedDocument(document, chunks, vectors[offset : offset + len(chunks)], terms,
-                                         reused=sum(c.chunk_id in known for c in chunks)))
-        offset += len(chunks)
-    return prepared
 
 
 @dataclass
@@ -244,15 +155,7 @@ def ingest_paths(
     follow_symlinks = follow_symlinks or settings.ingest.follow_symlinks
     overrides = {os.path.abspath(str(p)): dict(m) if isinstance(m, Mapping) else m for p, m in (metadata or {}).items()}
     files, refused = discover(list(paths), follow_symlinks)
-    for error in refused:
-        report.fail_with(error)
-        on_event(f"FAILED  {display(error, 1000)}")
-    unmatched = set(overrides) - {os.path.abspath(f) for f in files} - {os.path.abspath(e.path) for e in refused}
-    for path in sorted(unmatched):
-        error = MetadataError(display_path(path), "metadata was given for this file, but it is not among the files to "
-                                                  "ingest", "key the metadata by the path of a file that is ingested")
-        report.fail_with(error)
-        on_event(f"FAILED  {display(error, 1000)}")
+    _report_unusable_inputs(report, files, refused, overrides, on_event)
     if not files:
         if not refused:
             report.fail(", ".join(map(display_path, paths)), "no supported files found (.pdf, .md, .markdown, .txt, .jsonl)")
@@ -270,16 +173,7 @@ def ingest_paths(
         for done, path in enumerate(files, start=1):
             report.files += 1
             shown = display_path(path)
-            try:
-                _ingest_file(batch, path, shown)
-            except IngestError as exc:
-                report.fail_with(exc)
-                on_event(f"FAILED  {display(exc, 1000)}")
-            except ClinragError:
-                raise  # the index, the settings or the model: nothing the next file could do better
-            except Exception as exc:  # noqa: BLE001 - any other failure costs this file only
-                report.fail(shown, f"unexpected {type(exc).__name__}: {exc}")
-                on_event(f"FAILED  {shown}: unexpected {type(exc).__name__}: {display(exc, 300)}")
+            _ingest_file_isolated(batch, path, shown)
             if on_progress is not None:
                 on_progress(done, len(files), shown)
     store.log_failures([ingest_log.entry("ingest", user=user, file=path, outcome="failed", detail=reason)
@@ -290,6 +184,37 @@ def ingest_paths(
         "write": round(batch.t_write, 3),
     }
     return report
+
+
+def _report_unusable_inputs(report: IngestReport, files: list[Path], refused: list[IngestError],
+                            overrides: dict[str, Mapping[str, Any]], on_event: Callable[[str], None]) -> None:
+    """Fail by name the paths that were refused (links, special files) and the metadata given for a path that is not
+    among the files to ingest."""
+    for error in refused:
+        report.fail_with(error)
+        on_event(f"FAILED  {display(error, 1000)}")
+    unmatched = set(overrides) - {os.path.abspath(f) for f in files} - {os.path.abspath(e.path) for e in refused}
+    for path in sorted(unmatched):
+        error = MetadataError(display_path(path), "metadata was given for this file, but it is not among the files to "
+                                                  "ingest", "key the metadata by the path of a file that is ingested")
+        report.fail_with(error)
+        on_event(f"FAILED  {display(error, 1000)}")
+
+
+def _ingest_file_isolated(batch: _Batch, path: Path, shown: str) -> None:
+    """One file: a failure of the file (or anything unexpected) costs this file only and is reported by name; an
+    error of the index, the settings or the model stops the batch."""
+    report, on_event = batch.report, batch.on_event
+    try:
+        _ingest_file(batch, path, shown)
+    except IngestError as exc:
+        report.fail_with(exc)
+        on_event(f"FAILED  {display(exc, 1000)}")
+    except ClinragError:
+        raise  # the index, the settings or the model: nothing the next file could do better
+    except Exception as exc:  # noqa: BLE001 - any other failure costs this file only
+        report.fail(shown, f"unexpected {type(exc).__name__}: {exc}")
+        on_event(f"FAILED  {shown}: unexpected {type(exc).__name__}: {display(exc, 300)}")
 
 
 def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
@@ -304,14 +229,48 @@ def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
     whole = os.path.abspath(path)
     file_sha = _file_sha(path)
     if overrides is None and not batch.exclude and _file_unchanged(batch, whole, file_sha):
-        held = batch.by_file.get(whole, [])
-        report.unchanged.extend(held)
-        for doc_id in held:
-            batch.claimed[doc_id] = shown
-        report.clean_files.add(whole)
-        batch.t_load += time.perf_counter() - started
-        batch.on_event(f"ok      {shown}: unchanged ({len(held)} document(s), same sha256)")
+        _skip_unchanged_file(batch, whole, shown, started)
         return
+    documents, failures = _load_documents(batch, path, shown, overrides, started)
+    many = len(documents) > 1 or path.suffix.lower() == ".jsonl"
+    pending, unchanged, refused = _sort_by_claim(batch, documents, shown, many)
+    failures += refused
+    pending, restamp = _split_restamps(batch, pending)
+    if restamp:
+        _restamp(batch, restamp, shown)
+        unchanged.extend(restamp)
+    report.unchanged.extend(unchanged)
+    written = _write_pending(batch, pending, shown)
+    report.chunks_written += written
+    if not failures:
+        report.clean_files.add(whole)
+        if overrides is None and not batch.exclude and file_sha and documents:
+            batch.store.record_file(whole, file_sha, batch.store.index_fingerprint, len(documents))
+    note = ""
+    flagged = [f for f in report.flagged if f["doc_id"] in {d.doc_id for d in pending}]
+    if flagged:
+        note = "; flagged: " + ", ".join(f"{display(f['doc_id'], 80)} ({', '.join(f['flags'])})" for f in flagged[:5])
+    batch.on_event(
+        f"ok      {shown}: {len(documents)} document(s), {len(unchanged)} unchanged, {written} new chunks{note}"
+    )
+
+
+def _skip_unchanged_file(batch: _Batch, whole: str, shown: str, started: float) -> None:
+    """A file the index holds whole and unchanged: its documents count as unchanged, nothing is parsed."""
+    report = batch.report
+    held = batch.by_file.get(whole, [])
+    report.unchanged.extend(held)
+    for doc_id in held:
+        batch.claimed[doc_id] = shown
+    report.clean_files.add(whole)
+    batch.t_load += time.perf_counter() - started
+    batch.on_event(f"ok      {shown}: unchanged ({len(held)} document(s), same sha256)")
+
+
+def _load_documents(batch: _Batch, path: Path, shown: str, overrides: Mapping[str, Any] | None, started: float
+                    ) -> tuple[list[Document], int]:
+    """The file's documents, metadata overrides applied and excluded doc_ids left out, and how many of its records
+    failed (each reported by name)."""
     documents, record_errors = load_file_lenient(
         path, int(batch.settings.max_file_mb * 1e6), follow_symlinks=batch.follow_symlinks,
         max_text_chars=batch.settings.ingest.max_text_chars
@@ -320,37 +279,48 @@ def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
         documents = [apply_metadata(d, overrides, shown) for d in documents]
     batch.t_load += time.perf_counter() - started
     for error in record_errors:
-        report.fail_with(error)
+        batch.report.fail_with(error)
         batch.on_event(f"FAILED  {display(error, 1000)}")
-    documents = [d for d in documents if d.doc_id not in batch.exclude]
-    many = len(documents) > 1 or path.suffix.lower() == ".jsonl"
+    return [d for d in documents if d.doc_id not in batch.exclude], len(record_errors)
+
+
+def _sort_by_claim(batch: _Batch, documents: list[Document], shown: str, many: bool
+                   ) -> tuple[list[Document], list[str], int]:
+    """(documents to write, doc_ids the index holds unchanged, how many records were refused): a record whose doc_id
+    belongs elsewhere fails alone in a file of many; in a file of one it fails the file."""
     pending: list[Document] = []
     unchanged: list[str] = []
-    failures = len(record_errors)
+    refused = 0
     for document in documents:
         try:
             problem = _claim_problem(batch, document, shown, many)
         except IngestError as exc:
             if not many:
                 raise
-            report.fail_with(exc)
+            batch.report.fail_with(exc)
             batch.on_event(f"FAILED  {display(exc, 1000)}")
-            failures += 1
+            refused += 1
             continue
         if problem == "unchanged":
             unchanged.append(document.doc_id)
             batch.claimed[document.doc_id] = shown
         else:
             pending.append(document)
-    pending, restamp = _split_restamps(batch, pending)
-    if restamp:
-        batch.store.restamp(restamp)
-        for doc_id in restamp:
-            batch.owners[doc_id] = {**batch.owners[doc_id], "fingerprint": batch.store.index_fingerprint}
-            batch.claimed[doc_id] = shown
-        unchanged.extend(restamp)
-        report.restamped.extend(restamp)
-    report.unchanged.extend(unchanged)
+    return pending, unchanged, refused
+
+
+def _restamp(batch: _Batch, doc_ids: list[str], shown: str) -> None:
+    """Documents the current settings chunk into the very chunks they hold: stamped, not rewritten."""
+    batch.store.restamp(doc_ids)
+    for doc_id in doc_ids:
+        batch.owners[doc_id] = {**batch.owners[doc_id], "fingerprint": batch.store.index_fingerprint}
+        batch.claimed[doc_id] = shown
+    batch.report.restamped.extend(doc_ids)
+
+
+def _write_pending(batch: _Batch, pending: list[Document], shown: str) -> int:
+    """Chunk, embed and write the documents, ``ingest.commit_docs`` of them a commit; returns the chunks written."""
+    report = batch.report
     written = 0
     step = batch.settings.ingest.commit_docs
     for start in range(0, len(pending), step):
@@ -378,18 +348,7 @@ def _ingest_file(batch: _Batch, path: Path, shown: str) -> None:
                     "doc_id": d.doc_id, "source_path": d.source_path, "flags": list(d.flags),
                     "flagged_chunks": flagged_chunks, "chunks": len(p.chunks),
                 })
-    report.chunks_written += written
-    if not failures:
-        report.clean_files.add(whole)
-        if overrides is None and not batch.exclude and file_sha and documents:
-            batch.store.record_file(whole, file_sha, batch.store.index_fingerprint, len(documents))
-    note = ""
-    flagged = [f for f in report.flagged if f["doc_id"] in {d.doc_id for d in pending}]
-    if flagged:
-        note = "; flagged: " + ", ".join(f"{display(f['doc_id'], 80)} ({', '.join(f['flags'])})" for f in flagged[:5])
-    batch.on_event(
-        f"ok      {shown}: {len(documents)} document(s), {len(unchanged)} unchanged, {written} new chunks{note}"
-    )
+    return written
 
 
 def _claim_problem(batch: _Batch, document: Document, shown: str, many: bool) -> str | None:

@@ -122,7 +122,7 @@ def texts_to_embed(paths: list[Path], settings: Any, store: Any, follow_symlinks
     from ingest.files import discover
     from ingest.library_records import file_of
     from ingest.loaders import load_file_lenient
-    from ingest.pipeline import chunk_many, header_text
+    from ingest.prepare import chunk_many, header_text
     from clinrag.records import sha256_file
 
     files, _ = discover(list(paths), follow_symlinks or settings.ingest.follow_symlinks)

@@ -86,7 +86,7 @@ def write_corpus(folder: Path, version: int, rng: random.Random, size: str = "fu
 
 # ----------------------------------------------------------------------------- child process
 def child(args: argparse.Namespace) -> int:
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
     from tests.fakes import HashEmbedder
 

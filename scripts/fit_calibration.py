@@ -33,8 +33,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from clinrag.app import App
 from clinrag.settings import REPO_ROOT, PolicySettings, load_settings
+from composition.app import App
 from eval.index_cache import ensure_index
 from eval.metrics import ece
 from eval.scoring import is_false_premise, score_question

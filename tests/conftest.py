@@ -139,7 +139,7 @@ def tiny_corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_app(tmp_path: Path):
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
     from tests.fakes import HashEmbedder, LexicalReader
 
@@ -184,7 +184,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory):
     """The bundled demonstration corpus in a real index (MiniLM + Chroma + BM25), built once per session."""
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
 
     index = tmp_path_factory.mktemp("demo-index")

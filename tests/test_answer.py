@@ -164,7 +164,7 @@ def test_markers_after_the_full_stop_belong_to_the_sentence_before():
 def test_the_shipped_calibration_fits_the_default_settings_and_a_mismatch_is_an_error(tmp_path):
     import pytest
 
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.errors import CalibrationError
     from clinrag.settings import load_settings
     from rag.calibration import calibration_tag, load_calibration
@@ -204,9 +204,9 @@ def test_a_question_resting_on_a_contradicted_premise_is_refused_with_the_passag
 
 
 def test_the_answer_service_streams_stages_and_llm_text_then_returns_the_verified_record(tiny_app):
-    from clinrag.app import App
-    from clinrag.audit import AuditLog, audit_path
-    from clinrag.service import AnswerService
+    from composition.app import App
+    from stores.audit import AuditLog, audit_path
+    from composition.service import AnswerService
 
     class StreamingGenerator(ScriptedGenerator):
         def stream(self, request):

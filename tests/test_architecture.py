@@ -1,17 +1,17 @@
 """The floors of the house, checked from the source: every ``import`` (also the ones inside functions) is parsed with
 ``ast`` and no module may import a floor above its own, nor a sibling room on its floor.
 
-    floor 0  core          clinrag.{errors, records, protocols, settings, text, quantities, privacy, threads}: data and rules
-    floor 1  pipelines     ingest/ (files -> index), rag/ (question -> verified answer) and the record stores
-                           clinrag.{audit, feedback, users}; three rooms that never import each other
-    floor 2  composition   clinrag.app: builds the parts and hands them to the shells
-    floor 3  shells        clinrag.{cli, service}, ui/, eval/, training/
+    floor 0  core          clinrag/ (errors, records, protocols, settings, text, quantities, privacy, threads, chain)
+                           and models/ (the shipped weights): data and rules
+    floor 1  pipelines     ingest/ (files -> index), rag/ (question -> verified answer), stores/ (the audit log,
+                           feedback, accounts); three rooms that never import each other
+    floor 2  composition   composition/: App builds the parts, AnswerService answers and audits
+    floor 3  shells        cli/, ui/, eval/, training/
 
-``clinrag/`` holds floors 0, 1 and 3 side by side (moving the shells out would rename the ``clinrag`` CLI entry
-point and every ``clinrag.app`` import), so the floors of its modules are this explicit list: a new module in
-``clinrag/`` fails here until it is placed. ``tests/``, ``bench/`` and ``scripts/`` stand outside the house and may
-import anything; nothing inside imports them (``ui.app_factory`` names a test factory as a string, not an import).
-See ARCHITECTURE.md.
+The folders are the floors: a module takes the floor of its package, so a new module needs no entry here, and a
+new top-level package fails ``test_every_folder_of_code_has_a_floor`` until it is placed. ``tests/``, ``bench/``
+and ``scripts/`` stand outside the house and may import anything; nothing inside imports them (``ui.app_factory``
+names a test factory as a string, not an import). See ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -22,31 +22,19 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PRODUCTION = ("clinrag", "ingest", "rag", "ui", "eval", "training", "models")
+PRODUCTION = ("clinrag", "stores", "ingest", "rag", "composition", "cli", "ui", "eval", "training", "models")
 OUTSIDE = ("tests", "bench", "scripts")
 FLOOR_NAMES = {0: "core", 1: "pipelines", 2: "composition root", 3: "shells"}
 
 # module (or package) -> (floor, room); the longest matching prefix wins
 PLACES: dict[str, tuple[int, str]] = {
-    "clinrag": (0, "core"),  # the package itself: __init__ pins three environment variables, imports nothing
-    "clinrag.errors": (0, "core"),
-    "clinrag.records": (0, "core"),
-    "clinrag.protocols": (0, "core"),
-    "clinrag.settings": (0, "core"),
-    "clinrag.text": (0, "core"),
-    "clinrag.quantities": (0, "core"),
-    "clinrag.privacy": (0, "core"),
-    "clinrag.threads": (0, "core"),
-    "clinrag.chain": (0, "core"),
+    "clinrag": (0, "core"),  # __init__ pins three environment variables and imports nothing
     "models": (0, "core"),  # shipped weights as package data
     "ingest": (1, "ingest"),
     "rag": (1, "rag"),
-    "clinrag.audit": (1, "stores"),
-    "clinrag.feedback": (1, "stores"),
-    "clinrag.users": (1, "stores"),
-    "clinrag.app": (2, "composition"),
-    "clinrag.cli": (3, "shells"),
-    "clinrag.service": (3, "shells"),
+    "stores": (1, "stores"),
+    "composition": (2, "composition"),
+    "cli": (3, "shells"),
     "ui": (3, "shells"),
     "eval": (3, "shells"),
     "training": (3, "shells"),
@@ -58,9 +46,6 @@ def place(module: str) -> tuple[int, str] | None:
     for n in range(len(parts), 0, -1):
         found = PLACES.get(".".join(parts[:n]))
         if found is not None:
-            # a module of clinrag/ must be listed itself: the package entry covers only clinrag/__init__.py
-            if parts[0] == "clinrag" and n == 1 and len(parts) > 1:
-                return None
             return found
     return None
 
@@ -137,8 +122,8 @@ def violations() -> list[str]:
             elif their_floor == floor == 1 and room != their_room:
                 problems.append(
                     f"{shown}:{line} imports {target}: the {room} room imports the {their_room} room on the same floor; "
-                    "expected the pipelines and the stores to meet only in the core and clinrag.app; fix: move the shared "
-                    "part to the core, or wire the two in clinrag.app"
+                    "expected the pipelines and the stores to meet only in the core and composition.app; fix: move the shared "
+                    "part to the core, or wire the two in composition.app"
                 )
     return problems
 
@@ -161,10 +146,10 @@ def test_the_core_imports_nothing_else_of_the_project():
     [
         ("from rag.answer import Answerer\n", "clinrag/records.py", "floor 0 (core) reaches up to floor 1"),
         ("import ingest.index\n", "rag/fusion.py", "the rag room imports the ingest room"),
-        ("def f():\n    from clinrag.cli import main\n", "rag/fusion.py", "reaches up to floor 3 (shells)"),
-        ("from tests.fakes import HashEmbedder\n", "clinrag/app.py", "must not import tests/"),
+        ("def f():\n    from cli.main import main\n", "rag/fusion.py", "reaches up to floor 3 (shells)"),
+        ("from tests.fakes import HashEmbedder\n", "composition/app.py", "must not import tests/"),
         ("from . import answer\n", "rag/fusion.py", None),
-        ("from clinrag import app\n", "rag/fusion.py", "reaches up to floor 2 (composition root)"),
+        ("from composition import app\n", "rag/fusion.py", "reaches up to floor 2 (composition root)"),
         ("from clinrag import records\n", "rag/fusion.py", None),
     ],
 )
@@ -174,7 +159,7 @@ def test_the_rule_catches_an_upward_import(tmp_path, monkeypatch, source, name, 
     target = fake_repo / name
     target.parent.mkdir(parents=True)
     target.write_text(source, encoding="utf-8")
-    for module in ("clinrag/app.py", "clinrag/records.py", "rag/answer.py"):  # what the planted imports name
+    for module in ("composition/app.py", "clinrag/records.py", "rag/answer.py"):  # what the planted imports name
         (fake_repo / module).parent.mkdir(parents=True, exist_ok=True)
         (fake_repo / module).touch()
     monkeypatch.setitem(globals(), "REPO", fake_repo)
@@ -185,13 +170,21 @@ def test_the_rule_catches_an_upward_import(tmp_path, monkeypatch, source, name, 
         assert len(problems) == 1 and expected in problems[0], problems
 
 
-def test_an_unplaced_module_of_clinrag_is_reported(tmp_path, monkeypatch):
+def test_a_new_module_takes_the_floor_of_its_folder(tmp_path, monkeypatch):
     fake_repo = tmp_path / "repo"
     (fake_repo / "clinrag").mkdir(parents=True)
-    (fake_repo / "clinrag" / "newthing.py").write_text("import os\n", encoding="utf-8")
+    (fake_repo / "clinrag" / "newthing.py").write_text("from stores.audit import record_event\n", encoding="utf-8")
     monkeypatch.setitem(globals(), "REPO", fake_repo)
     (problem,) = violations()
-    assert "module clinrag.newthing has no floor" in problem
+    assert "clinrag/newthing.py:1 imports stores.audit: floor 0 (core) reaches up to floor 1" in problem
+
+
+def test_every_folder_of_code_has_a_floor():
+    """A top-level folder of Python code is a room of the house (in PRODUCTION, with a floor in PLACES) or stands
+    outside it; a new package is not checked until it is placed."""
+    folders = {d.name for d in REPO.iterdir() if d.is_dir() and not d.name.startswith(".") and any(d.glob("*.py"))}
+    assert folders <= {*PRODUCTION, *OUTSIDE}, f"folders of code with no floor: {sorted(folders - {*PRODUCTION, *OUTSIDE})}"
+    assert set(PRODUCTION) == set(PLACES), "every production package has a floor in PLACES, and only those"
 
 
 def _writes_instance_dict(tree: ast.AST) -> list[int]:
@@ -212,14 +205,14 @@ def test_no_part_is_injected_by_writing_into_an_instance_dict():
     files = [*production_files(), *sorted((REPO / "tests").glob("*.py")), *sorted((REPO / "bench").glob("*.py"))]
     found = [f"{p.relative_to(REPO)}:{line}" for p in files if p.name != "test_architecture.py"
              for line in _writes_instance_dict(ast.parse(p.read_text(encoding="utf-8")))]
-    assert not found, f"parts written into __dict__ at {found}; pass them to App(...) instead (clinrag/app.py)"
+    assert not found, f"parts written into __dict__ at {found}; pass them to App(...) instead (composition/app.py)"
 
 
 def test_the_composition_root_is_typed():
     import inspect
     from functools import cached_property
 
-    from clinrag import app as root
+    from composition import app as root
 
     functions = [root.App.__init__, *(getattr(root, n) for n in dir(root) if n.startswith(("build_", "load_fitted")))]
     functions += [m for _, m in inspect.getmembers(root.App, inspect.isfunction) if not m.__name__.startswith("_")]

@@ -1,4 +1,4 @@
-"""The hash-chained audit log (clinrag/audit.py): what a record holds, tamper detection, concurrent appenders, the
+"""The hash-chained audit log (stores/audit.py): what a record holds, tamper detection, concurrent appenders, the
 ``clinrag audit`` command and the hook in ``clinrag ask``."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.audit import AuditLog, audit_path, canonical, entry_from_record, line_hash, record_answer
-from clinrag.cli import main
+from cli.main import main
+from clinrag.chain import canonical, line_hash
+from stores.audit import AuditLog, audit_path, entry_from_record, record_answer
 
 # the lexical fake reader refuses when identifiers dilute the question, so the answered one carries a name only
 PHI_QUESTION = "How soon should antimicrobials be given in possible septic shock for Maria Garcia?"
@@ -192,7 +193,7 @@ def test_concurrent_appenders_keep_one_valid_chain(tmp_path):
 
 
 def test_ask_appends_to_the_audit_log_and_audit_show_reads_it(tiny_app, monkeypatch, capsys):
-    monkeypatch.setattr("clinrag.app.App", lambda settings: tiny_app)
+    monkeypatch.setattr("composition.app.App", lambda settings: tiny_app)
     index = str(tiny_app.settings.index_dir)
     assert main(["ask", PHI_QUESTION, "--index", index, "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)

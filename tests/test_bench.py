@@ -14,7 +14,7 @@ import pytest
 from clinrag.settings import IngestSettings, load_settings
 from clinrag.text import content_terms
 from eval.bench import corpus, measure
-from ingest.pipeline import embedding_text
+from ingest.prepare import embedding_text
 from tests.fakes import HashEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,7 +95,7 @@ def test_the_naive_stack_finds_the_same_top_documents_on_a_toy_corpus(tmp_path):
     pytest.importorskip("langchain_community")
     pytest.importorskip("langchain_chroma")
     pytest.importorskip("langchain_classic")
-    from clinrag.app import App
+    from composition.app import App
     from eval.bench import naive
 
     embedder = HashEmbedder()
@@ -150,7 +150,7 @@ def test_the_bench_reports_every_section_on_a_tiny_corpus(tmp_path):
 
 
 def test_bench_refuses_bad_sizes(capsys):
-    from clinrag.cli import main
+    from cli.main import main
 
     assert main(["bench", "--sizes", "ten"]) == 2
     assert "--sizes takes comma-separated numbers" in capsys.readouterr().err
@@ -161,7 +161,7 @@ def test_bench_refuses_bad_sizes(capsys):
 @pytest.mark.slow
 def test_clinrag_bench_json_with_the_real_models(tmp_path, capsys):
     """The command end to end with MiniLM, the reader and fresh processes (a few minutes on 2 cores)."""
-    from clinrag.cli import main
+    from cli.main import main
 
     assert main(["bench", "--sizes", "200", "--queries", "4", "--ingest-chunks", "20", "--answers", "2", "--cold-runs", "1",
                  "--during-chunks", "300", "--out", str(tmp_path), "--json"]) == 0
@@ -202,7 +202,7 @@ def test_a_background_ingest_lowers_its_thread_and_torch_threads_then_restores_t
 
 
 def test_background_and_normal_ingests_write_the_same_index(tmp_path):
-    from clinrag.app import App
+    from composition.app import App
 
     stores = {}
     for priority in ("background", "normal"):

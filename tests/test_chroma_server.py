@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from clinrag.app import App, chroma_server
 from clinrag.settings import load_settings
+from composition.app import App, chroma_server
 from ingest.chroma_store import collection_name
 from ingest.library import Library
 from tests.fakes import HashEmbedder

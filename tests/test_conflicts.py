@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from clinrag import cli
+from cli.main import main
 from clinrag.errors import LibraryError
 from clinrag.records import Draft, SearchResult, SentenceRecord
 from clinrag.text import issuer_key
@@ -298,17 +298,17 @@ def test_the_answerer_reads_the_marks_for_each_answer(tiny_app):
 def test_the_library_trust_commands(tiny_app, capsys):
     index = str(tiny_app.settings.index_dir)
     issuer = next(d["issuer"] for d in tiny_app.store.documents() if d["issuer"])
-    assert cli.main(["library", "trust", issuer, "--reason", "national", "--index", index]) == 0
+    assert main(["library", "trust", issuer, "--reason", "national", "--index", index]) == 0
     assert "is now trusted" in capsys.readouterr().out
-    assert cli.main(["library", "distrust", "Blog", "--index", index]) == 0
+    assert main(["library", "distrust", "Blog", "--index", index]) == 0
     assert "no document in the index has this issuer" in capsys.readouterr().out
-    assert cli.main(["library", "issuers", "--json", "--index", index]) == 0
+    assert main(["library", "issuers", "--json", "--index", index]) == 0
     rows = {r["issuer"]: r["trust"] for r in json.loads(capsys.readouterr().out)}
     assert rows[issuer] == "trusted" and rows["Blog"] == "untrusted"
-    assert cli.main(["library", "issuers", "--index", index]) == 0
+    assert main(["library", "issuers", "--index", index]) == 0
     assert re.search(r"^untrusted\s+0 current /\s+0\s+Blog$", capsys.readouterr().out, re.M)
-    assert cli.main(["library", "untrust", "Blog", "--index", index]) == 0
-    assert cli.main(["library", "untrust", "Blog", "--index", index]) == 2  # a named error, no traceback
+    assert main(["library", "untrust", "Blog", "--index", index]) == 0
+    assert main(["library", "untrust", "Blog", "--index", index]) == 2  # a named error, no traceback
 
 
 # ----------------------------------------------------------------------------- the Library page
@@ -335,7 +335,7 @@ def test_the_library_page_shows_and_sets_issuer_trust(ui_index, monkeypatch, tmp
     row = _issuer_table(at).set_index("issuer").loc[issuer]
     assert (row["trust"], row["reason"]) == ("untrusted", "local test")
     assert any(f"{issuer} is now untrusted" in s.value for s in at.success)
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
 
     assert Library(App(load_settings(index_dir=index)).store).trust_map() == {issuer_key(issuer): "untrusted"}

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.app import App
 from clinrag.errors import SuiteError
 from clinrag.records import AnswerRecord, SentenceRecord
 from clinrag.settings import REPO_ROOT, Settings
+from composition.app import App
 from eval.runner import run_judge, run_suite
 from eval.suites import load_suite, validate_suite
 from tests.conftest import unit_calibration

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from clinrag.errors import FeedbackError
-from clinrag.feedback import FEEDBACK_FILE, feedback_entry, feedback_path, read_feedback, record_feedback
 from clinrag.records import AnswerRecord, SearchResult, SentenceRecord
 from clinrag.settings import Settings
+from stores.feedback import FEEDBACK_FILE, feedback_entry, feedback_path, read_feedback, record_feedback
 
 QUESTION = "Patient Maria Smith, MRN 12345678, 67 years old with septic shock: how fast should antibiotics start?"
 

@@ -437,7 +437,7 @@ _CLI_INDEX: dict[str, Path] = {}
 def _fake_cli_index() -> Path:
     """The tiny test corpus in an index built with the fake embedder, once per process (deleted at exit)."""
     if "path" not in _CLI_INDEX:
-        from clinrag.app import App
+        from composition.app import App
         from tests.conftest import unit_calibration, write_tiny_corpus
         from tests.fakes import HashEmbedder, LexicalReader
 
@@ -453,8 +453,8 @@ def _fake_cli_index() -> Path:
 
 @contextlib.contextmanager
 def _fake_models():
-    """``clinrag.cli`` builds ``clinrag.app.App(settings)``; here that App gets the deterministic fakes."""
-    import clinrag.app as app_module
+    """``cli.main`` builds ``composition.app.App(settings)``; here that App gets the deterministic fakes."""
+    import composition.app as app_module
     from tests.conftest import unit_calibration
     from tests.fakes import HashEmbedder, LexicalReader
 
@@ -474,9 +474,9 @@ def _fake_models():
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    """``clinrag.cli.main(argv)`` in this process with fake models; stdout and stderr are strict UTF-8 streams (as a
+    """``cli.main.main(argv)`` in this process with fake models; stdout and stderr are strict UTF-8 streams (as a
     UTF-8 terminal is), so text that cannot be written fails here as it would there. Returns (code, out, err)."""
-    from clinrag.cli import main
+    from cli.main import main
 
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", newline="\n")
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", newline="\n")

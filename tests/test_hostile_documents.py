@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.app import App
 from clinrag.settings import load_settings
+from composition.app import App
 from eval.hostile import (
     DISAGREEMENT_TECHNIQUES,
     EXPECT_DISAGREEMENT,

@@ -30,7 +30,7 @@ def test_catalog_vectors_and_bm25_stay_consistent(tiny_app, tiny_corpus):
 
 
 def test_a_write_that_fails_leaves_the_index_exactly_as_it_was(tiny_app, tmp_path, monkeypatch):
-    import ingest.index as index_module
+    import ingest.catalog_writes as catalog_writes
 
     before = tiny_app.store.stats()
     docs_before = tiny_app.store.documents()
@@ -40,7 +40,7 @@ def test_a_write_that_fails_leaves_the_index_exactly_as_it_was(tiny_app, tmp_pat
     def boom(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(index_module, "_insert_document", boom)
+    monkeypatch.setattr(catalog_writes, "_insert_document", boom)
     report = tiny_app.ingest([path])
     assert report.failed == [(str(path), "unexpected OSError: disk full")]  # named, and the batch went on
     assert tiny_app.store.stats() == before
@@ -59,7 +59,7 @@ def test_search_loads_nothing_and_the_index_folder_holds_no_pickle(tiny_app, mon
 
 
 def test_index_built_with_other_chunk_settings_is_refused(tiny_app, tmp_path):
-    from clinrag.app import App
+    from composition.app import App
     from tests.fakes import HashEmbedder
 
     other = App(load_settings(index_dir=tiny_app.settings.index_dir, chunking={"max_chars": 500}), embedder=HashEmbedder())

@@ -21,7 +21,7 @@ WRITER = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
     from tests.fakes import HashEmbedder
 
@@ -42,7 +42,7 @@ UPDATER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
     from tests.fakes import HashEmbedder
 
@@ -134,7 +134,7 @@ def test_crash_trials_reduced(tmp_path):
 def test_dense_search_sees_what_another_process_wrote(tmp_path):
     """chromadb keeps its HNSW index in memory and misses other processes' writes; the catalog's write counter
     makes the store reopen it."""
-    from clinrag.app import App
+    from composition.app import App
     from tests.fakes import HashEmbedder
 
     index, go = tmp_path / "index", tmp_path / "go"

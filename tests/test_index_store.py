@@ -16,7 +16,8 @@ import pytest
 
 from clinrag.errors import IndexBusyError
 from clinrag.text import content_terms
-from ingest.index import CURRENT, IndexStore
+from ingest.catalog_schema import CURRENT
+from ingest.index import IndexStore
 from ingest.lexical import LexicalIndex
 from ingest.locking import IndexLock
 
@@ -152,7 +153,7 @@ def _to_former_layout(store: IndexStore) -> None:
 def test_an_index_of_the_former_layout_is_migrated_and_searches_as_before(tiny_app, tiny_corpus):
     before = {q: [r.chunk_id for r in tiny_app.retriever.search(q).results] for q in QUERIES[:4]}
     _to_former_layout(tiny_app.store)
-    from clinrag.app import App
+    from composition.app import App
 
     app = App(tiny_app.settings, embedder=tiny_app.embedder, reader=tiny_app.reader)
     assert app.store.data_dir() == app.store.root
@@ -249,7 +250,7 @@ def test_a_writer_waiting_on_another_process_gets_a_clear_error(tmp_path):
 
 
 def test_a_rebuild_is_the_way_out_of_an_index_built_with_other_settings(tiny_app, tiny_corpus):
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.errors import IndexStateError
     from clinrag.settings import load_settings
 
@@ -273,7 +274,7 @@ def test_a_rebuild_clears_the_folder_of_a_rebuild_killed_before_it(tiny_app, tin
 
 def test_a_first_rebuild_killed_after_its_swap_leaves_nothing_behind(tiny_app, tiny_corpus):
     _to_former_layout(tiny_app.store)
-    from clinrag.app import App
+    from composition.app import App
 
     app = App(tiny_app.settings, embedder=tiny_app.embedder, reader=tiny_app.reader)
     root = app.store.root

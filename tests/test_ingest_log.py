@@ -9,7 +9,7 @@ from contextlib import closing
 import pytest
 
 from clinrag.chain import GENESIS, line_hash
-from clinrag.cli import main
+from cli.main import main
 from ingest import ingest_log
 from ingest.library import Library
 

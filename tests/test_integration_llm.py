@@ -10,8 +10,8 @@ import time
 import httpx
 import pytest
 
-from clinrag.app import App
 from clinrag.settings import load_settings
+from composition.app import App
 from rag.backends.llama import LlamaJudge
 from rag.models import gguf_path
 

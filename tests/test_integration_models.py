@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.app import App
-from clinrag.cli import main
+from cli.main import main
 from clinrag.settings import load_settings
+from composition.app import App
 from ingest.loaders import load_file
 
 pytestmark = pytest.mark.model

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from clinrag import cli
+from cli.main import main
+from cli.parser import build_parser
 from clinrag.errors import LibraryError
 from ingest.library import Library
 
@@ -91,28 +92,28 @@ def test_delete_removes_the_document_its_chunks_postings_and_vectors(tiny_app):
 
 def test_the_library_command(tiny_app, capsys):
     index = str(tiny_app.settings.index_dir)
-    assert cli.main(["library", "list", "--json", "--index", index]) == 0
+    assert main(["library", "list", "--json", "--index", index]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 4
-    assert cli.main(["library", "retire", "asthma", "--reason", "old", "--index", index]) == 0
+    assert main(["library", "retire", "asthma", "--reason", "old", "--index", index]) == 0
     assert "asthma is retired" in capsys.readouterr().out
-    assert cli.main(["library", "list", "--index", index]) == 0
+    assert main(["library", "list", "--index", index]) == 0
     out = capsys.readouterr().out
     assert "[RETIRED]" in out and "1 retired" in out
-    assert cli.main(["docs", "--index", index]) == 0 and "[RETIRED]" in capsys.readouterr().out
-    assert cli.main(["library", "supersede", "sepsis-demo-2021", "--by", "htn-demo-2023", "--index", index]) == 0
+    assert main(["docs", "--index", index]) == 0 and "[RETIRED]" in capsys.readouterr().out
+    assert main(["library", "supersede", "sepsis-demo-2021", "--by", "htn-demo-2023", "--index", index]) == 0
     capsys.readouterr()
-    assert cli.main(["library", "delete", "asthma", "--index", index]) == 2
+    assert main(["library", "delete", "asthma", "--index", index]) == 2
     assert "--yes" in capsys.readouterr().err
-    assert cli.main(["library", "delete", "asthma", "--yes", "--json", "--index", index]) == 0
+    assert main(["library", "delete", "asthma", "--yes", "--json", "--index", index]) == 0
     assert json.loads(capsys.readouterr().out)["deleted"] is True
-    assert cli.main(["library", "list", "--log", "--index", index]) == 0
+    assert main(["library", "list", "--log", "--index", index]) == 0
     assert [line.split()[1] for line in capsys.readouterr().out.splitlines()[:3]] == ["retire", "supersede", "delete"]
-    assert cli.main(["library", "restore", "nope", "--index", index]) == 2
+    assert main(["library", "restore", "nope", "--index", index]) == 2
     assert "no document nope" in capsys.readouterr().err
 
 
 def test_the_ingest_command_takes_replace_and_follow_symlinks():
-    args = cli.build_parser().parse_args(["ingest", "a.md", "--replace", "--follow-symlinks", "--rebuild", "--json"])
+    args = build_parser().parse_args(["ingest", "a.md", "--replace", "--follow-symlinks", "--rebuild", "--json"])
     assert args.replace and args.follow_symlinks and args.rebuild and args.json
-    args = cli.build_parser().parse_args(["ingest", "a.md"])
+    args = build_parser().parse_args(["ingest", "a.md"])
     assert not args.replace and not args.follow_symlinks

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clinrag.app import App
 from clinrag.settings import load_settings
+from composition.app import App
 from tests.fakes import HashEmbedder
 
 import ray  # noqa: E402 - an optional extra of the product, installed by scripts/setup.sh (requirements-ray.txt)

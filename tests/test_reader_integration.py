@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from clinrag.app import App
 from clinrag.settings import load_settings
+from composition.app import App
 
 pytestmark = pytest.mark.model
 

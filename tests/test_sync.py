@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clinrag.app import App
-from clinrag.cli import main
+from cli.main import main
 from clinrag.errors import IndexStateError
 from clinrag.settings import load_settings
+from composition.app import App
 from tests.fakes import HashEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -185,7 +185,7 @@ def test_an_update_embeds_only_the_chunks_that_changed(tmp_path):
 
 
 def test_cli_ingest_sync_reports_removed(tmp_path, folder, capsys, monkeypatch):
-    monkeypatch.setattr("clinrag.app.SentenceTransformerEmbedder", lambda *a, **k: HashEmbedder())
+    monkeypatch.setattr("composition.app.SentenceTransformerEmbedder", lambda *a, **k: HashEmbedder())
     index = str(tmp_path / "index")
     assert main(["ingest", "--sync", str(folder), "--index", index, "--json"]) == 0
     capsys.readouterr()

@@ -259,7 +259,7 @@ def test_evaluation_helpers(tmp_path):
 # ----------------------------------------------------------------------------- the Streamlit app
 @pytest.fixture(scope="module")
 def ui_index(tmp_path_factory) -> Path:
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
     from tests.conftest import write_tiny_corpus
     from tests.fakes import HashEmbedder
@@ -373,7 +373,7 @@ def test_app_clinrag_error_is_shown_as_error_without_a_trace(app_test):
 
 
 def test_app_says_when_identifiers_were_redacted_and_feedback_is_stored_redacted(app_test, ui_index):
-    from clinrag.feedback import feedback_path, read_feedback
+    from stores.feedback import feedback_path, read_feedback
 
     question = "Patient Maria Smith, MRN 48213377: what is the blood pressure target for most adults with hypertension?"
     at = _ask(app_test, question)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.audit import AuditLog, audit_path
 from clinrag.errors import AccessDeniedError
 from clinrag.settings import load_settings
-from clinrag.users import ROLES, Identity, UserStore
+from stores.audit import AuditLog, audit_path
+from stores.users import ROLES, Identity, UserStore
 from tests.test_ui import _ask, _library_action, _start, ui_index, write_eval_run  # noqa: F401 - ui_index: a fixture
 
 PASSWORD = "correct horse battery"
@@ -95,7 +95,7 @@ def _all_pages_script():
     import os
 
     from clinrag.settings import load_settings
-    from clinrag.users import Identity
+    from stores.users import Identity
     from ui.ask import ask_page
     from ui.audit import audit_page
     from ui.evaluation import evaluation_page

@@ -1,4 +1,4 @@
-"""Accounts and roles (clinrag/users.py), ``clinrag users add|list|remove``, and ``clinrag audit export``."""
+"""Accounts and roles (stores/users.py), ``clinrag users add|list|remove``, and ``clinrag audit export``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from clinrag.audit import AuditLog, audit_path, event_entry, export_csv, export_jsonl, filter_records, line_hash
-from clinrag.cli import main
+from cli.main import main
 from clinrag.errors import AccessDeniedError, UserStoreError
 from clinrag.settings import load_settings
-from clinrag.users import PERMISSIONS, ROLES, Identity, UserStore, allowed, local_identity, require, resolve_mode
+from clinrag.chain import line_hash
+from stores.audit import AuditLog, audit_path, event_entry, export_csv, export_jsonl, filter_records
+from stores.users import PERMISSIONS, ROLES, Identity, UserStore, allowed, local_identity, require, resolve_mode
 
 PASSWORD = "correct horse battery"
 # every action and the roles that may do it: the table the app and these tests agree on
@@ -210,7 +211,7 @@ def test_filters_and_exports_are_pure(tmp_path):
 
 
 def test_answers_are_audited_with_the_user_who_asked(tiny_app):
-    from clinrag.service import AnswerService
+    from composition.service import AnswerService
 
     AnswerService(tiny_app, user="dr-who").ask("What is the blood pressure target for most adults with hypertension?")
     AnswerService(tiny_app).ask("How much intravenous fluid is given for sepsis-induced hypoperfusion?")
@@ -219,12 +220,12 @@ def test_answers_are_audited_with_the_user_who_asked(tiny_app):
 
 
 def test_clinrag_ui_warns_by_sign_in_mode(tmp_path):
-    from clinrag import cli
+    from cli import ui as ui_cli
 
     settings = load_settings(users_file=tmp_path / "users.json", auth={"bcrypt_rounds": 4})
-    assert not cli._ui_password_set(settings, {})
+    assert not ui_cli._ui_password_set(settings, {})
     UserStore.from_settings(settings).add("ada", ["admin"], PASSWORD)
-    assert cli._ui_password_set(settings, {})  # accounts ask for a password
+    assert ui_cli._ui_password_set(settings, {})  # accounts ask for a password
     proxy = load_settings(users_file=tmp_path / "users.json", auth={"mode": "proxy"})
-    assert "X-Forwarded-User" in cli.ui_proxy_warning("0.0.0.0", proxy)
-    assert cli.ui_proxy_warning("127.0.0.1", proxy) == "" and cli.ui_proxy_warning("0.0.0.0", settings) == ""
+    assert "X-Forwarded-User" in ui_cli.ui_proxy_warning("0.0.0.0", proxy)
+    assert ui_cli.ui_proxy_warning("127.0.0.1", proxy) == "" and ui_cli.ui_proxy_warning("0.0.0.0", settings) == ""

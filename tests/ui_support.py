@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from clinrag.app import App
+from composition.app import App
 from rag.drafting.llm import LLMDrafter
 from tests.conftest import unit_calibration
 from tests.fakes import HashEmbedder, LexicalReader, ScriptedGenerator

@@ -1,6 +1,6 @@
 """Who is using the app and what they may do: sign-in in four modes, and the role check of every page and action.
 
-The mode is ``auth.mode`` (``clinrag.users.resolve_mode``): ``open`` (no sign-in; everyone has ``auth.shared_roles``),
+The mode is ``auth.mode`` (``stores.users.resolve_mode``): ``open`` (no sign-in; everyone has ``auth.shared_roles``),
 ``password`` (the shared ``ui_password``; the same roles), ``accounts`` (a user name and password from the user store,
 ``clinrag users add``) and ``proxy`` (the user name from the header ``auth.proxy_header`` that a trusted reverse proxy
 sets; the roles from the user store). A signed-in account is looked up again on every run, so a removed user or a
@@ -15,7 +15,7 @@ import streamlit as st
 
 from clinrag.errors import ClinragError
 from clinrag.settings import Settings
-from clinrag.users import ACTION_TEXT, PERMISSIONS, Identity, UserStore, resolve_mode
+from stores.users import ACTION_TEXT, PERMISSIONS, Identity, UserStore, resolve_mode
 from ui import render as R
 
 SESSION_USER = "signed_in_user"  # an account's name (accounts mode)

@@ -1,6 +1,6 @@
 """Streamlit UI of clinrag: Ask (a chat with cited, verified answers), Library, Evaluation, Audit and Users.
 
-Each page is shown only to the roles that may use it (``clinrag.users.PERMISSIONS``, checked again by the page and
+Each page is shown only to the roles that may use it (``stores.users.PERMISSIONS``, checked again by the page and
 by each of its actions); who is signed in comes from ``ui.access.sign_in``.
 
 Start it with ``clinrag ui`` (binds 127.0.0.1 unless ``--host`` says otherwise) or ``streamlit run ui/app.py``.
@@ -21,7 +21,7 @@ import streamlit as st  # noqa: E402
 
 from clinrag.errors import ClinragError  # noqa: E402
 from clinrag.settings import Settings, load_settings  # noqa: E402
-from clinrag.users import Identity  # noqa: E402
+from stores.users import Identity  # noqa: E402
 from ui import render as R  # noqa: E402
 from ui.access import sign_in, sign_out  # noqa: E402
 from ui.ask import ask_page  # noqa: E402

@@ -16,10 +16,10 @@ from typing import Any, Iterator
 
 import streamlit as st
 
-from clinrag.service import AnswerService
 from clinrag.settings import Settings
-from clinrag.users import Identity, require
 from clinrag.privacy import redact_text
+from composition.service import AnswerService
+from stores.users import Identity, require
 from rag.render import claims_citing, render_markdown
 from ui import render as R
 from ui.access import permitted
@@ -177,7 +177,7 @@ def feedback_controls(settings: Settings, identity: Identity, turn: dict[str, An
     rating = st.feedback("thumbs", key=f"feedback-{turn_id}")
     comment = st.text_input("Comment (optional; identifiers are redacted)", key=f"feedback-comment-{turn_id}")
     if st.button("Send feedback", key=f"feedback-send-{turn_id}", disabled=rating is None):
-        from clinrag.feedback import feedback_path, record_feedback
+        from stores.feedback import feedback_path, record_feedback
 
         try:
             require(identity, "ask")

@@ -13,10 +13,10 @@ from typing import Any
 
 import streamlit as st
 
-from clinrag.audit import (ANSWER_TYPES, EVENT_TYPES, AuditLog, audit_path, export_csv, export_jsonl, export_row,
-                           filter_records, records_of)
 from clinrag.settings import Settings
-from clinrag.users import Identity, require
+from stores.audit import (ANSWER_TYPES, EVENT_TYPES, AuditLog, audit_path, export_csv, export_jsonl, export_row,
+                          filter_records, records_of)
+from stores.users import Identity, require
 from ui import render as R
 from ui.access import permitted
 from ui.runtime import show_error
@@ -30,7 +30,7 @@ EVENT_COLUMNS = ["seq", "time", "user", "type", "action", "other"]
 
 
 def table_rows(records: list[dict[str, Any]], columns: list[str], newest_first: bool = True) -> list[dict[str, Any]]:
-    """The records as display rows of ``columns`` (``clinrag.audit.export_row``), newest first."""
+    """The records as display rows of ``columns`` (``stores.audit.export_row``), newest first."""
     rows = [{c: export_row(line)[c] for c in columns} for line in records]
     return rows[::-1] if newest_first else rows
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from clinrag.audit import record_event
 from clinrag.settings import REPO_ROOT, Settings
-from clinrag.users import Identity, require
+from stores.audit import record_event
+from stores.users import Identity, require
 from ui import render as R
 from ui.access import permitted
 from ui.runtime import runtime, show_error

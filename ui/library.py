@@ -1,6 +1,6 @@
 """The Library page: upload guidelines with their metadata, watch the ingest, supersede, retire, restore or
 delete documents, and mark issuers trusted or untrusted, through the same library service as ``clinrag library``. Only the librarian role sees the page or
-may act on it; each change is appended to the audit log with the librarian's name (``clinrag.audit.record_event``).
+may act on it; each change is appended to the audit log with the librarian's name (``stores.audit.record_event``).
 
 Uploads are checked (type by extension and content, size against ``max_file_mb``) and saved under a fresh folder
 per upload inside ``upload_dir``, so two uploads with the same name never overwrite each other while the file name,
@@ -16,9 +16,9 @@ from typing import Any
 
 import streamlit as st
 
-from clinrag.audit import record_event
 from clinrag.settings import Settings
-from clinrag.users import Identity, require
+from stores.audit import record_event
+from stores.users import Identity, require
 from ingest.library import Library
 from ui import render as R
 from ui.access import permitted

@@ -31,7 +31,7 @@ class Runtime:
 
 def _build_app(settings: Settings, factory: str):
     if not factory:
-        from clinrag.app import App
+        from composition.app import App
 
         return App(settings)
     module_name, _, attribute = factory.partition(":")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from clinrag.audit import record_event
 from clinrag.settings import Settings
-from clinrag.users import MIN_PASSWORD_CHARS, ROLE_HELP, ROLES, Identity, UserStore, require, resolve_mode
+from stores.audit import record_event
+from stores.users import MIN_PASSWORD_CHARS, ROLE_HELP, ROLES, Identity, UserStore, require, resolve_mode
 from ui import render as R
 from ui.access import permitted
 from ui.runtime import show_error

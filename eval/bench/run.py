@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from clinrag.app import App
 from clinrag.settings import REPO_ROOT, Settings
+from composition.app import App
 from eval.bench import corpus, measure, naive
 
 SUITE = REPO_ROOT / "eval" / "suites" / "clinrag-demo"
@@ -126,7 +126,7 @@ def bench_ingest(app: App, settings: Settings, pool: list[str], opts: BenchOptio
     """Ingest a synthetic JSONL corpus, then encode the very texts the pipeline embedded, same process."""
     from ingest.chunking import chunk_document
     from ingest.loaders import load_file_lenient
-    from ingest.pipeline import embedding_text
+    from ingest.prepare import embedding_text
 
     path = work / "ingest.jsonl"
     docs = corpus.write_jsonl(pool, corpus.synthetic_chunks(len(pool), opts.ingest_chunks, opts.seed + 7), path)
@@ -194,7 +194,7 @@ def bench_answer(app: App, settings: Settings, opts: BenchOptions, embedder: Any
     started = time.perf_counter()
     index, info = ensure_index(load_suite(SUITE), settings, embedder=embedder)
     index_s = time.perf_counter() - started
-    from clinrag.app import build_reader
+    from composition.app import build_reader
 
     timing = TimingReader(reader if reader is not None else build_reader(settings))
     answering = App(settings.model_copy(update={"index_dir": index}), embedder=app.embedder, reader=timing,
@@ -237,7 +237,7 @@ def bench_local(index: Path, opts: BenchOptions, work: Path) -> dict[str, Any]:
 
 def bench_cold_start(folder: Path, opts: BenchOptions, query: str) -> dict[str, Any]:
     """Fresh ``clinrag search`` and ``clinrag ask`` processes on a persisted index (imports and model loads included)."""
-    base = [sys.executable, "-m", "clinrag.cli"]
+    base = [sys.executable, "-m", "cli.main"]
     extra = ["--settings", str(opts.settings_file)] if opts.settings_file else []
     out: dict[str, Any] = {"index": str(folder.name)}
     for command in ("search", "ask"):
@@ -250,7 +250,7 @@ def bench_cold_start(folder: Path, opts: BenchOptions, query: str) -> dict[str, 
 
 def bench_update_delete(searcher: App, settings: Settings) -> dict[str, Any]:
     """Replace one document (re-chunked and re-embedded) and delete another, on the largest index."""
-    from ingest.pipeline import prepare_many
+    from ingest.prepare import prepare_many
 
     store = searcher.store
     docs = sorted(d["doc_id"] for d in store.documents())
@@ -309,7 +309,7 @@ def bench_during_ingest(searcher: App, pool: list[str], opts: BenchOptions, work
     extra = ["--settings", str(opts.settings_file)] if opts.settings_file else []
     for priority in ("normal", "background"):
         env = {**os.environ, "CLINRAG_INGEST__PRIORITY": priority}
-        cmd = [sys.executable, "-m", "clinrag.cli", "ingest", str(path), "--index", str(work / f"during-{priority}"), *extra]
+        cmd = [sys.executable, "-m", "cli.main", "ingest", str(path), "--index", str(work / f"during-{priority}"), *extra]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=REPO_ROOT)
         deadline = time.monotonic() + 120
         while proc.poll() is None and _cpu_seconds(proc.pid) < 6.0 and time.monotonic() < deadline:

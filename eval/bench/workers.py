@@ -33,10 +33,10 @@ def _inputs(spec: dict[str, Any]) -> tuple[list[str], np.ndarray | None, list[co
 def build_clinrag(spec: dict[str, Any]) -> dict[str, Any]:
     """The synthetic corpus written through ``IndexStore.apply`` (catalog, postings, Chroma) in commits of
     ``DOCS_PER_COMMIT`` documents, as ingest writes a JSONL corpus; embedding is replaced by the given vectors."""
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
     from clinrag.text import content_terms
-    from ingest.index import PreparedDocument
+    from ingest.catalog_writes import PreparedDocument
 
     pool, pool_vectors, chunks = _inputs(spec)
     settings = load_settings(Path(spec["settings"]) if spec.get("settings") else None, index_dir=Path(spec["folder"]))
@@ -80,7 +80,7 @@ def build_naive(spec: dict[str, Any]) -> dict[str, Any]:
 
 def local_answers(spec: dict[str, Any]) -> dict[str, Any]:
     """RSS with and without the local model, and its answer latency: first streamed words, verified answer."""
-    from clinrag.app import App
+    from composition.app import App
     from clinrag.settings import load_settings
     from eval.bench.measure import percentile, rss_mb
 

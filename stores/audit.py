@@ -39,34 +39,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from clinrag.chain import GENESIS, canonical, line_hash, link_problem
 from clinrag.errors import AuditLogError
-
-__all__ = ["GENESIS", "canonical", "line_hash"]  # the chain's helpers (clinrag.chain), re-exported as before
+from stores.file_lock import exclusive_file_lock
 
 AUDIT_FILE = "audit.jsonl"
 FORMAT = "clinrag-audit/1"
-
-
-@contextmanager
-def exclusive_file_lock(lock_path: Path, failure: Callable[[OSError], Exception]) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``lock_path`` (its folder is created) so appends from other processes and
-    threads never interleave; ``failure`` turns an ``OSError`` opening it into the caller's named error."""
-    import fcntl
-
-    try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with block below
-    except OSError as exc:
-        raise failure(exc) from exc
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def audit_path(index_dir: Path | str, settings=None) -> Path:
@@ -307,7 +287,7 @@ _FREE_TEXT = ("detail", "reason")
 
 
 def _local_user() -> str:
-    from clinrag.users import local_identity
+    from stores.users import local_identity
 
     return local_identity().name
 

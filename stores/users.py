@@ -30,6 +30,7 @@ from typing import Any, Iterable
 
 from clinrag.errors import AccessDeniedError, UserStoreError
 from clinrag.settings import ROLE_NAMES, Settings
+from stores.file_lock import exclusive_file_lock
 
 ROLES = ROLE_NAMES
 ROLE_HELP = {
@@ -277,8 +278,6 @@ class UserStore:
             return user
 
     def _locked(self):
-        from clinrag.audit import exclusive_file_lock
-
         return exclusive_file_lock(self.lock_path, lambda exc: UserStoreError(
             f"cannot lock the user store {self.path} ({exc.strerror}); check the folder's permissions"))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from clinrag.app import App
-from clinrag.audit import record_answer
+from composition.app import App
+from stores.audit import record_answer
 
 
 class AnswerService:

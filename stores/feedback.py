@@ -8,7 +8,7 @@ What a line holds: UTC time, the rating (``up`` or ``down``), the comment and th
 (``clinrag.privacy.redact_text``) with what was redacted (kinds and counts only), the decision, refusal code,
 groundedness, the answer text (redacted too: a model may echo a name from the question), the cited chunk ids with
 the doc_id, version and date of each, the generator, the models and the settings fingerprints. Never the raw
-question or comment, nor the focused query. The file is not hash-chained: the audit log (``clinrag.audit``) is the
+question or comment, nor the focused query. The file is not hash-chained: the audit log (``stores.audit``) is the
 tamper-evident record of answers; feedback is for people improving the corpus and the settings.
 """
 
@@ -19,8 +19,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from clinrag.audit import exclusive_file_lock, utc_now
 from clinrag.errors import FeedbackError
+from stores.audit import utc_now
+from stores.file_lock import exclusive_file_lock
 
 FEEDBACK_FILE = "feedback.jsonl"
 FORMAT = "clinrag-feedback/1"
