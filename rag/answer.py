@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import statistics
 import time
 from dataclasses import replace
 from typing import Callable, Mapping, Sequence
@@ -31,7 +30,7 @@ from rag.applicability import scope_verdict, with_scope_passages
 from rag.calibration import CalibrationSet
 from rag.conflicts import resolve_conflicts
 from rag.focus import focus_question
-from rag.groundedness import VERBATIM_FEATURES, groundedness, verdict_precision
+from rag.groundedness import VERBATIM_FEATURES, answer_signals, groundedness, verdict_precision
 from rag.drafting.extractive import candidate_sentences
 from rag.policy import (
     answerability_features,
@@ -43,12 +42,14 @@ from rag.policy import (
 from rag.premise import question_premise
 from rag.passage_sentences import is_whole_sentence_quote, normal_words
 from rag.premise_contradiction import contradiction, premise_against_recommendations
+from rag.question_kind import asks_for_grade
 from rag.reader import passage_input
-from rag.rerank import logit, reranked, with_scores
+from rag.rerank import reranked, with_scores
 from rag.retrieval import clean_question
 from rag.spelling import spell_checked
 from rag.stated_verdict import state_verdict
 from rag.topic_presence import absent_animals, absent_topic_words
+from rag.verdict import addresses_topic
 from rag.word_frequency import rare_word, unknown_word
 
 # the gate's refusal names the closest passages when the reader finds any of them at least this on-topic
@@ -132,6 +133,19 @@ class Answerer:
 
     def _answer(self, question: str, query: str, emit: Callable[[str, str], None], verdict_query: str | None = None,
                 reader_verdicts: bool = True) -> AnswerRecord:
+        """Read the evidence, pass the gate, draft, verify and state the verdict: the first step that refuses ends it."""
+        gated = self._gate(question, query)
+        if isinstance(gated, AnswerRecord):
+            return gated
+        context, shown, looked = gated
+        draft = self._draft(question, context, shown, looked, emit)
+        if isinstance(draft, AnswerRecord):
+            return draft
+        return self._checked_answer(context, shown, draft, emit, verdict_query, reader_verdicts)
+
+    def _gate(self, question: str, query: str) -> "AnswerRecord | tuple[_Context, list[SearchResult], Draft | None]":
+        """The evidence read and the gate passed: (context, the passages shown, the second look's draft or None), or
+        the refusal (no guideline uses the topic's word, no passage answers, a false premise)."""
         started = time.perf_counter()
         if self.settings.reader.correct_spelling:
             query = spell_checked(query, self.retriever, max(self.settings.reader.candidates, self.settings.retrieval.k)).text
@@ -140,6 +154,7 @@ class Answerer:
         features = answerability_features(response, relevance)
         answerability = self.calibration.get("answerability").probability(features) if evidence else 0.0
         context = _Context(question, query, evidence[: max(self.settings.retrieval.k, 1)], answerability, timings, started, features)
+        context.read = evidence
         if self.settings.policy.refuse_absent_topic:
             absent = absent_topic_words(redact(query)[0], self.retriever.knows_term, rare_word(self.settings.policy.rare_word_zipf),
                                         unknown_word)
@@ -155,28 +170,40 @@ class Answerer:
             timings["second_look"], t = time.perf_counter() - t2, time.perf_counter()
             if looked is None:
                 return self._refusal(context, REFUSAL_NOT_STATED if on_topic else REFUSAL_NO_EVIDENCE, closest=on_topic)
-            context.features = features = {**features, "second_look": looked.extra["best_sentence_relevance"]}
+            context.features = {**features, "second_look": looked.extra["best_sentence_relevance"]}
         contradiction = self._premise_contradiction(question, shown, evidence[: max(self.settings.retrieval.k, len(shown))])
         timings["premise"] = time.perf_counter() - t
         if contradiction is not None:
             return self._refusal(context, REFUSAL_FALSE_PREMISE, premise=contradiction)
+        return context, shown, looked
+
+    def _draft(self, question: str, context: "_Context", shown: list[SearchResult], looked: "Draft | None",
+               emit: Callable[[str, str], None]) -> "Draft | AnswerRecord":
+        """The drafter's answer (the second look's, when it already drafted with the same drafter), with the scope
+        sentence of an applicability question first; the refusal when the drafter cannot answer."""
         t = time.perf_counter()
         emit("stage", "drafting")
         draft = looked if looked is not None and looked.model == self.drafter.name else \
-            self.drafter.draft(query, shown, on_token=lambda piece: emit("token", piece))
-        timings["draft"] = time.perf_counter() - t
+            self.drafter.draft(context.query, shown, on_token=lambda piece: emit("token", piece))
+        context.timings["draft"] = time.perf_counter() - t
         if draft.cannot_answer:
             return self._refusal(context, REFUSAL_UNSUPPORTED)
         if self.justifier is not None and not _has_content(draft.text, len(shown)):
             # a bare "Yes. [1]" from a model: quote the evidence sentences the reader picks instead
-            draft = replace(draft, text=self.justifier.draft(query, shown).text)
+            draft = replace(draft, text=self.justifier.draft(context.query, shown).text)
         scope = scope_verdict(question, [e.text for e in shown], [e.doc_id for e in shown])
         if scope is not None and normal_words(scope.sentence) not in normal_words(draft.text):
             # "does the statement apply to pregnant women?" is answered by the statement's scope sentence: it is
             # drafted first and verified like every other sentence (the verdict step reads it, rag/stated_verdict.py)
             draft = replace(draft, text=f"{scope.sentence} [{scope.passage}] {draft.text}",
                             extra={k: v for k, v in draft.extra.items() if k != "sentence_relevance"})
+        return draft
 
+    def _checked_answer(self, context: "_Context", shown: list[SearchResult], draft: "Draft",
+                        emit: Callable[[str, str], None], verdict_query: str | None, reader_verdicts: bool) -> AnswerRecord:
+        """Every drafted sentence verified, conflicts between sources resolved, the verdict stated and the answer
+        scored; the refusal when nothing verified stands, or the scores are below the policy's floors."""
+        question, query, timings = context.question, context.query, context.timings
         t = time.perf_counter()
         emit("stage", "verifying every sentence against its sources")
         kept, dropped = self._verify(draft.text, shown)
@@ -189,30 +216,29 @@ class Answerer:
         draft, kept, dropped, timings["conflicts"] = resolved.draft, resolved.kept, resolved.dropped, time.perf_counter() - t
         if not kept:
             return self._refusal(context, REFUSAL_UNTRUSTED, dropped=dropped, closest=[shown[x.marker - 1] for x in resolved.excluded])
-
         t = time.perf_counter()
         stated = state_verdict(question, verdict_query or query, kept, shown, self.reader, self._threshold("min_verdict"),
                                reader_verdicts)
-        kept, recommendations = stated.kept, stated.recommendations
-        verdict, verdict_confidence, verdict_reason, conflict = stated.verdict, stated.confidence, stated.reason, stated.conflict
-        recommendation, lead, notes, verdict_source = stated.recommendation, stated.lead, stated.notes, stated.source
+        kept = stated.kept
         timings["verdict"] = time.perf_counter() - t
-
-        g_features = self._groundedness_features(query, features, answerability, kept, dropped, draft, verdict_confidence, shown,
-                                                 verdict)
+        if asks_for_grade(question) and not addresses_topic(query, [s.text for s in kept], [_heading(shown, s) for s in kept]):
+            # "What grade applies to oral cancer screening?" is not answered by the grade of COPD screening
+            return self._refusal(context, REFUSAL_NOT_STATED, dropped=dropped + kept, closest=shown[:2])
+        g_features = self._groundedness_features(query, context.features, context.answerability, kept, dropped, draft,
+                                                 stated.confidence, shown, stated.verdict)
         answers_question = round(self.calibration.get("answers_question").probability(g_features), 4)
         current = {e.chunk_id for e in shown if e.status != "superseded"}
         grounded = round(groundedness(kept, current, self._verbatim_probability(),
-                                      verdict_precision(self.calibration.verdict_precision, verdict_source)), 4)
+                                      verdict_precision(self.calibration.verdict_precision, stated.source)), 4)
         if grounded < self._threshold("min_groundedness") or answers_question < self._threshold("min_answers_question"):
             return self._refusal(context, REFUSAL_LOW_GROUNDEDNESS, dropped=dropped + kept, groundedness=grounded,
                                  signals=g_features, answers_question=answers_question)
         cited = {c for s in kept for c in s.citations}
         body = " ".join(f"{s.text} " + "".join(f"[{m}]" for m in s.markers) + _grade_note(s.text, r)
-                        for s, r in zip(kept, recommendations))
-        answer = " ".join(part for part in (lead, " ".join(notes), body) if part)
-        timings["total"] = time.perf_counter() - started
-        ordered = list(shown) + [e for e in evidence if e not in shown]
+                        for s, r in zip(kept, stated.recommendations))
+        answer = " ".join(part for part in (stated.lead, " ".join(stated.notes), body) if part)
+        timings["total"] = time.perf_counter() - context.started
+        ordered = list(shown) + [e for e in context.read if e not in shown]
         return AnswerRecord(
             question=question,
             decision="answer",
@@ -224,16 +250,16 @@ class Answerer:
             timings_s=_rounded(timings),
             models=self.models,
             settings_fingerprint=self.settings.fingerprint(),
-            verdict=verdict,
-            answerability=round(answerability, 4),
+            verdict=stated.verdict,
+            answerability=round(context.answerability, 4),
             dropped_sentences=dropped,
-            warnings=version_warnings(ordered, cited) + ([conflict] if conflict else []) + resolved.warnings,
+            warnings=version_warnings(ordered, cited) + ([stated.conflict] if stated.conflict else []) + resolved.warnings,
             generator=self.drafter.name,
             signals=_rounded(g_features),
             focused_question=query if query != question else None,
-            verdict_confidence=verdict_confidence,
-            verdict_reason=verdict_reason,
-            recommendation=recommendation,
+            verdict_confidence=stated.confidence,
+            verdict_reason=stated.reason,
+            recommendation=stated.recommendation,
             answers_question=answers_question,
         )
 
@@ -274,28 +300,11 @@ class Answerer:
 
     def _groundedness_features(self, query, features, answerability, kept, dropped, draft, verdict_confidence, shown,
                                verdict=None) -> dict[str, float]:
-        supports = [s.support for s in kept]
         relevance = [float(x) for x in draft.extra.get("sentence_relevance") or []]
         if not relevance:  # LLM drafts: read the kept sentences now
             relevance = [float(p) for p in self.reader.relevance(query, [s.text for s in kept])]
         cited_rel = [e.reader_score or 0.0 for e in shown if any(e.chunk_id in s.citations for s in kept)]
-        return {
-            **features,
-            "answerability": answerability,
-            "support_min": min(supports),
-            "support_mean": statistics.fmean(supports),
-            "support_min_logit": logit(min(supports)),
-            "entailed_min": min(float(s.checks.get("best_entailed", 0.0)) for s in kept),
-            "sentence_relevance_max": max(relevance) if relevance else 0.0,
-            "sentence_relevance_max_logit": logit(max(relevance)) if relevance else -14.0,
-            "sentence_relevance_mean": statistics.fmean(relevance) if relevance else 0.0,
-            "cited_relevance_max_logit": logit(max(cited_rel)) if cited_rel else -14.0,
-            "verdict_confidence": verdict_confidence or 0.0,
-            "is_yesno": 1.0 if verdict_confidence is not None else 0.0,
-            "verdict_stated": 1.0 if verdict else 0.0,  # a yes/no question answered without a verdict answers less
-            "dropped_fraction": len(dropped) / (len(kept) + len(dropped)),
-            "n_sentences": float(len(kept)),
-        }
+        return answer_signals(features, answerability, kept, dropped, relevance, cited_rel, verdict_confidence, verdict)
 
     def _verify(self, text: str, shown: Sequence[SearchResult]) -> tuple[list[SentenceRecord], list[SentenceRecord]]:
         """Check every drafted sentence against the passages it cites. A sentence without a marker (models forget
@@ -402,6 +411,13 @@ class _Context:
         self.timings = timings
         self.started = started
         self.features = features
+        self.read = list(evidence)  # every passage read, past the k the refusals name
+
+
+def _heading(shown: Sequence[SearchResult], sentence: SentenceRecord) -> str:
+    """The title and section of the passage a sentence cites first."""
+    source = next((e for e in shown if sentence.citations and e.chunk_id == sentence.citations[0]), None)
+    return f"{source.title} {source.section}" if source else ""
 
 
 def _grade_note(sentence: str, recommendation) -> str:

@@ -14,9 +14,11 @@ Whether the answer addresses what was asked is another question, answered by the
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Mapping, Sequence
 
 from clinrag.records import SentenceRecord
+from rag.rerank import logit
 
 # the support features of a claim that is a verbatim sentence of its passage
 VERBATIM_FEATURES = {"entailed": 1.0, "contradicted": 0.0, "not_stated": 0.0, "coverage": 1.0, "bigram_coverage": 1.0,
@@ -50,3 +52,28 @@ def verdict_precision(precisions: Mapping[str, float], source: str | None) -> fl
     if source is None:
         return None
     return float(precisions.get(source, precisions.get("reader", 0.5)))
+
+
+def answer_signals(features: Mapping[str, float], answerability: float, kept: Sequence[SentenceRecord],
+                   dropped: Sequence[SentenceRecord], relevance: Sequence[float], cited_relevance: Sequence[float],
+                   verdict_confidence: float | None, verdict: str | None) -> dict[str, float]:
+    """The calibrators' inputs for an answer (pure): the gate's ``features``, the kept sentences' supports, the reader's
+    relevance of those sentences and of the passages they cite, and the verdict."""
+    supports = [s.support for s in kept]
+    return {
+        **features,
+        "answerability": answerability,
+        "support_min": min(supports),
+        "support_mean": statistics.fmean(supports),
+        "support_min_logit": logit(min(supports)),
+        "entailed_min": min(float(s.checks.get("best_entailed", 0.0)) for s in kept),
+        "sentence_relevance_max": max(relevance) if relevance else 0.0,
+        "sentence_relevance_max_logit": logit(max(relevance)) if relevance else -14.0,
+        "sentence_relevance_mean": statistics.fmean(relevance) if relevance else 0.0,
+        "cited_relevance_max_logit": logit(max(cited_relevance)) if cited_relevance else -14.0,
+        "verdict_confidence": verdict_confidence or 0.0,
+        "is_yesno": 1.0 if verdict_confidence is not None else 0.0,
+        "verdict_stated": 1.0 if verdict else 0.0,  # a yes/no question answered without a verdict answers less
+        "dropped_fraction": len(dropped) / (len(kept) + len(dropped)),
+        "n_sentences": float(len(kept)),
+    }

@@ -89,6 +89,16 @@ def asks_for_quantity(question: str) -> bool:
     return bool(_QUANTITY_ASK.search(question))
 
 
+_GRADE_ASK = re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,3}?(?:grade|strength|rating|level of evidence|quality of (?:the )?evidence)\b|"
+                        r"\bhow strong\b|\bgrade (?:does|did|is|was)\b", re.I)
+
+
+def asks_for_grade(question: str) -> bool:
+    """Whether the question asks how a recommendation is graded ("What USPSTF grade applies to ...?", "How strong is
+    ...?")."""
+    return bool(_GRADE_ASK.search(question))
+
+
 def asks_for_recommendation(question: str) -> bool:
     """Whether the question asks what a guideline recommends (to do, offer, screen, test, give), or its grade."""
     return bool(_RECOMMENDATION_ASK.search(question))

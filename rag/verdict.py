@@ -197,6 +197,12 @@ def topic_overlap(question: str, sentence: str, context: str = "") -> float:
     return (len(singles & have) + sum(1 for g in groups if g.specific & have)) / units
 
 
+def addresses_topic(question: str, sentences: Sequence[str], contexts: Sequence[str]) -> bool:
+    """Whether any sentence (with the title and section it stands under) holds ``MIN_TOPIC_OVERLAP`` of the question's
+    topic."""
+    return any(topic_overlap(asked_part(question), s, c) >= MIN_TOPIC_OVERLAP for s, c in zip(sentences, contexts))
+
+
 _PREFERENCE = re.compile(r"\b(?:rather than|instead of|in preference to)\b", re.I)
 
 

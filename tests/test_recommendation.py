@@ -544,3 +544,16 @@ def test_a_question_whether_to_keep_something_for_some_cases_needs_a_sentence_th
     assert recommendation_verdict(q, asked, [reserve], [parse_recommendation(reserve)]).verdict == "yes"
     other = recommendation_verdict(q, asked, [always], [parse_recommendation(always)])
     assert other is None or other.verdict is None
+
+
+def test_a_grade_question_is_addressed_only_by_a_sentence_on_its_topic():
+    from rag.question_kind import asks_for_grade
+    from rag.verdict import addresses_topic
+
+    q = "What USPSTF grade applies to oral cancer screening by primary care clinicians in asymptomatic adults?"
+    assert asks_for_grade(q) and asks_for_grade("How strong is the NHLBI recommendation to refer people to an ophthalmologist?")
+    assert not asks_for_grade("Does the USPSTF recommend screening for oral cancer?")
+    copd = "The USPSTF recommends against screening for chronic obstructive pulmonary disease (COPD) in asymptomatic adults."
+    oral = "The USPSTF concludes that the current evidence is insufficient to assess screening for oral cancer in asymptomatic adults."
+    assert not addresses_topic(q, [copd], ["Screening for COPD"])
+    assert addresses_topic(q, [copd, oral], ["Screening for COPD", "Oral Cancer: Screening"])

@@ -21,12 +21,10 @@ REPO = Path(__file__).resolve().parent.parent
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 80
 
-# still to split: the answerer, reworked in the answers issue (the index store, the ingest pipeline and the CLI were
-# split in issue 17)
+# still to split: nothing (the index store, the ingest pipeline and the CLI were split in issue 17, the answerer's
+# _answer into its gate, draft and checked-answer steps); a unit may join these lists only with a reason beside it
 LONG_MODULES: set[str] = set()
-LONG_FUNCTIONS = {
-    "rag/answer.py: Answerer._answer",
-}
+LONG_FUNCTIONS: set[str] = set()
 
 
 def _is_argument_parser(node: ast.AST) -> bool:
