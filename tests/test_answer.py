@@ -309,3 +309,12 @@ def test_a_heading_or_the_title_is_never_an_extractive_answer_sentence():
                          "Community-acquired pneumonia in adults (demonstration summary)")
     assert not is_title_line("Use Is NOT RECOMMENDED: Carisoprodol (Soma®); Any combination of opioids with benzodiazepines.")
     assert not is_title_line("Adults aged 50 to 75 years should be screened for colorectal cancer.")
+
+
+def test_a_question_for_several_things_prefers_a_sentence_that_names_several():
+    from rag.drafting.extractive import list_term
+
+    q = "Which direct oral anticoagulants are used for stroke prevention in atrial fibrillation?"
+    assert list_term(q, "For patients with VTE, apixaban, dabigatran, edoxaban or rivaroxaban is recommended over a VKA.") > 0
+    assert list_term(q, "A direct oral anticoagulant (DOAC) is recommended in preference to warfarin.") == 0
+    assert list_term("How often should HIV viral load be measured?", "Every 3, 4, or 6 months.") == 0  # not a list question

@@ -21,6 +21,19 @@ from rag.rerank import logit
 # a recommendation sentence is preferred (logit scale) when the question asks what is recommended or its grade
 RECOMMENDATION_BONUS = 1.0
 QUANTITY_BONUS = 1.0  # a sentence that states a number, for a question that asks for one
+LIST_BONUS = 1.0  # a sentence that names three or more things, for a question that asks for several
+_LIST_ASK = re.compile(
+    r"^\s*(?:which|what(?:\s+are)?|name|list)\b[^?]*?\b(?:drugs|medications|medicines|options|tests|investigations|factors|"
+    r"classes|regimens|antibiotics|agents|vaccines|features|criteria|components|signs|symptoms|inhibitors|"
+    r"anticoagulants|therapies|treatments|interventions|uses|conditions|names|pills|blood thinners)\b", re.I)
+# "apixaban, dabigatran, edoxaban or rivaroxaban": items apart by commas or semicolons, the last by "or"/"and"
+_ENUMERATION = re.compile(r"(?:[^,;.]{2,80}[,;]\s+){2,}[^,;.]{0,80}?\b(?:or|and)\b|(?:[^;]{2,120};\s+){2,}")
+
+
+def list_term(question: str, sentence: str) -> float:
+    """``LIST_BONUS`` for a sentence that enumerates three or more things when the question asks for several
+    ("Which direct oral anticoagulants ...?"); 0 otherwise."""
+    return LIST_BONUS if _LIST_ASK.search(question) and _ENUMERATION.search(sentence) else 0.0
 _UNIT_AFTER = re.compile(r"\bhow (?:many|much)\s+(?:\w+\s+)?([a-z]+)", re.I)
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
                      r"half|once|twice|daily|weekly|monthly|annual(?:ly)?|yearly)\b", re.I)
@@ -77,7 +90,7 @@ class ExtractiveDrafter:
         for (n, pos, sentence), rel, meta in zip(candidates, relevance, _meta_flags(candidates, evidence)):
             prior = evidence[n - 1].reader_score
             score = logit(rel) + 0.5 * (logit(prior) if prior is not None else 0.0) - (1.0 if meta else 0.0)
-            score += self._population_term(asked, sentence) + quantity_term(question, sentence)
+            score += self._population_term(asked, sentence) + quantity_term(question, sentence) + list_term(question, sentence)
             # "400 IU or less" for a question on 400 IU, not "doses greater than 400 IU"
             fit = dose_fit(question, sentence)
             score += (-2.0 if fit < 0 else 0.5 * fit) * self.population_weight
