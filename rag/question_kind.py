@@ -104,6 +104,25 @@ def asks_for_recommendation(question: str) -> bool:
     return bool(_RECOMMENDATION_ASK.search(question))
 
 
+# "..., and what Y?", "... should be started and when should ...?": a second ask joined by "and"
+_SECOND_ASK = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:what|how|which|when|where|at what|in what|after how|above what|below what|"
+                         r"for how|at which|in which)\b)", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The asks of a question put as two or more joined by "and" ("What LVEF defines HFrEF, and what LVEF threshold
+    applies for a primary prevention ICD?"), each with the sentences that set the scene before them ("A COPD patient
+    had 2 moderate exacerbations last year. Which group ..., and what ...?"); the question alone when it asks one
+    thing."""
+    text = " ".join(question.split())
+    scene, _, ask = text.rpartition(". ") if re.search(r"\.\s+\S[^.]*\?$", text) else ("", "", text)
+    pieces = [p.strip(" ,") for p in _SECOND_ASK.split(ask) if p.strip(" ,")]
+    if len(pieces) < 2:
+        return [question]
+    lead = f"{scene}. " if scene else ""
+    return [f"{lead}{p.rstrip('?')}?" for p in pieces]
+
+
 _FOCUS_SUFFIX = re.compile(r"^(?P<asked>.*?[?.!])(?:\s*\([^()]*\))+\s*$", re.S)
 
 

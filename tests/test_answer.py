@@ -318,3 +318,21 @@ def test_a_question_for_several_things_prefers_a_sentence_that_names_several():
     assert list_term(q, "For patients with VTE, apixaban, dabigatran, edoxaban or rivaroxaban is recommended over a VKA.") > 0
     assert list_term(q, "A direct oral anticoagulant (DOAC) is recommended in preference to warfarin.") == 0
     assert list_term("How often should HIV viral load be measured?", "Every 3, 4, or 6 months.") == 0  # not a list question
+
+
+def test_a_two_part_question_gets_a_sentence_for_each_part():
+    from clinrag.records import SearchResult
+    from clinrag.settings import GenerationSettings
+    from rag.drafting.extractive import ExtractiveDrafter
+    from tests.fakes import LexicalReader
+
+    text = ("Heart failure with reduced ejection fraction is heart failure with an LVEF of 40% or less. "
+            "Patients with heart failure often have reduced exercise tolerance and fatigue. "
+            "A primary prevention ICD is recommended when the LVEF is 35% or less despite medical therapy.")
+    shown = [SearchResult("hf#c0", "hf", "Heart failure", "Definitions", 1, 1, 0, len(text), text, 1.0, 1, 1, reader_score=0.9)]
+    drafter = ExtractiveDrafter(LexicalReader(), GenerationSettings(extractive_max_sentences=2), margin=0.0)
+    one = drafter.draft("What LVEF defines heart failure with reduced ejection fraction?", shown).text
+    both = drafter.draft("What LVEF defines heart failure with reduced ejection fraction, and what LVEF threshold "
+                         "applies for a primary prevention ICD?", shown).text
+    assert "40%" in one and "35%" not in one
+    assert "40%" in both and "35%" in both

@@ -126,3 +126,15 @@ def test_a_background_sentence_is_no_recommendation_to_decide_a_verdict():
     stated = state_verdict("Is PVL associated with the pathogenesis of bacteraemia?", "Is PVL associated with bacteraemia?",
                            kept, [], LexicalReader(), 0.99)
     assert stated.source != "recommendation" and stated.recommendations == [None]
+
+
+def test_a_question_that_asks_two_things_is_read_as_two_asks_with_its_scene():
+    from rag.question_kind import question_parts
+
+    assert question_parts("What LVEF defines HFrEF, and what LVEF threshold applies for a primary prevention ICD?") == [
+        "What LVEF defines HFrEF?", "what LVEF threshold applies for a primary prevention ICD?"]
+    scene = "A COPD patient had 2 moderate exacerbations last year."
+    assert question_parts(f"{scene} Which GOLD group are they in, and what is the initial treatment?") == [
+        f"{scene} Which GOLD group are they in?", f"{scene} what is the initial treatment?"]
+    one = "Is low-dose aspirin recommended for adults aged 60 and older who have no heart disease and no diabetes?"
+    assert question_parts(one) == [one]

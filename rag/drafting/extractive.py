@@ -14,7 +14,7 @@ from rag.asked_constraints import affirms_what_question_rules_out
 from rag.dose_fit import dose_fit
 from rag.passage_sentences import passage_sentences
 from rag.population import Population, population_fit, read_population
-from rag.question_kind import asks_for_quantity, asks_for_recommendation
+from rag.question_kind import asks_for_quantity, asks_for_recommendation, question_parts
 from rag.recommendation import parse_recommendation
 from rag.rerank import logit
 
@@ -83,28 +83,19 @@ class ExtractiveDrafter:
         candidates = candidate_sentences(evidence)
         if not candidates:
             return Draft("", cannot_answer=True, model=self.name)
-        relevance = [float(p) for p in self.reader.relevance(question, [s for _, _, s in candidates])]
-        asked = read_population(question, question=True)
-        wants_recommendation = asks_for_recommendation(question)
-        scored = []
-        for (n, pos, sentence), rel, meta in zip(candidates, relevance, _meta_flags(candidates, evidence)):
-            prior = evidence[n - 1].reader_score
-            score = logit(rel) + 0.5 * (logit(prior) if prior is not None else 0.0) - (1.0 if meta else 0.0)
-            score += self._population_term(asked, sentence) + quantity_term(question, sentence) + list_term(question, sentence)
-            # "400 IU or less" for a question on 400 IU, not "doses greater than 400 IU"
-            fit = dose_fit(question, sentence)
-            score += (-2.0 if fit < 0 else 0.5 * fit) * self.population_weight
-            if affirms_what_question_rules_out(question, sentence):  # "adults who are obese" for "adults without obesity"
-                score -= 2.0 * self.population_weight
-            if wants_recommendation and parse_recommendation(sentence) is not None:
-                score += RECOMMENDATION_BONUS
-            scored.append((score, n, pos, sentence, rel))
-        scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+        scored = self._scored(question, candidates, evidence)
         best = scored[0]
         chosen = [best]
         disagreement = self._disagreement(best, scored, evidence)
         if disagreement is not None:
             chosen.append(disagreement["other"])
+        parts = question_parts(question)
+        for part in parts if len(parts) > 1 else ():  # "What LVEF defines HFrEF, and what LVEF threshold applies ...?"
+            top = self._scored(part, candidates, evidence)[0]
+            item = next(x for x in scored if x[1:4] == top[1:4])  # the sentence as the whole question scores it
+            if top[4] >= 0.5 and item not in chosen and not any(_similar(item[3], c[3]) for c in chosen) \
+                    and len(chosen) < self.settings.extractive_max_sentences:
+                chosen.append(item)
         for item in scored[1:]:
             if len(chosen) >= self.settings.extractive_max_sentences:
                 break
@@ -123,6 +114,29 @@ class ExtractiveDrafter:
         if disagreement is not None:
             extra["disagreement"] = {"markers": disagreement["markers"], "p_contradicted": disagreement["p"]}
         return Draft(text, model=self.name, extra=extra)
+
+    def _scored(self, question: str, candidates: list[tuple[int, int, str]], evidence: Sequence[SearchResult]) -> list[tuple]:
+        """(score, evidence number, position, sentence, relevance) of every candidate for ``question``, best first: the
+        reader's relevance (logit), the passage's as a prior, and the question's population, quantity, list, dose and
+        recommendation asks."""
+        relevance = [float(p) for p in self.reader.relevance(question, [s for _, _, s in candidates])]
+        asked = read_population(question, question=True)
+        wants_recommendation = asks_for_recommendation(question)
+        scored = []
+        for (n, pos, sentence), rel, meta in zip(candidates, relevance, _meta_flags(candidates, evidence)):
+            prior = evidence[n - 1].reader_score
+            score = logit(rel) + 0.5 * (logit(prior) if prior is not None else 0.0) - (1.0 if meta else 0.0)
+            score += self._population_term(asked, sentence) + quantity_term(question, sentence) + list_term(question, sentence)
+            # "400 IU or less" for a question on 400 IU, not "doses greater than 400 IU"
+            fit = dose_fit(question, sentence)
+            score += (-2.0 if fit < 0 else 0.5 * fit) * self.population_weight
+            if affirms_what_question_rules_out(question, sentence):  # "adults who are obese" for "adults without obesity"
+                score -= 2.0 * self.population_weight
+            if wants_recommendation and parse_recommendation(sentence) is not None:
+                score += RECOMMENDATION_BONUS
+            scored.append((score, n, pos, sentence, rel))
+        scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+        return scored
 
     def _population_term(self, asked: Population, sentence: str) -> float:
         """The population fit as a score: a sentence about another group (another age band, sex, pregnancy status or
