@@ -150,7 +150,10 @@ _DROP = [
     re.compile(rf"\b{_INSURANCE}\s+(?=(?:[a-z-]+\s+){{0,3}}(?:patient|man|woman|adult|person|mother|father|child|boy|girl|pregnant|female|male|construction|truck))", re.I),
     re.compile(rf"\s*,?\s*(?:who is |and )?{_INSURANCE}(?=[,?.]|\s+(?:with|has|and|who)\b)", re.I),
 ]
-_OCCUPATION_NOUN = re.compile(rf"\b(?:an?|the)\s+((?:male|female|retired|young|older|pregnant)\s+)?{_OCCUPATIONS}\b(?=\s+(?:with|who|has|on)\b|[,?])", re.I)
+# "an Asian-American accountant who ...": the word before the occupation (sex, pregnancy, or an adjective that may
+# matter, kept) and the occupation, which does not
+_OCCUPATION_NOUN = re.compile(rf"\b(?:an?|the)\s+((?:male|female|retired|young|older|pregnant|[a-z]+(?:-[a-z]+)?)\s+)??"
+                              rf"{_OCCUPATIONS}\b(?=\s+(?:with|who|has|on)\b|[,?])", re.I)
 
 
 @dataclass(frozen=True)
@@ -177,9 +180,10 @@ def drop_irrelevant_attributes(question: str) -> tuple[str, tuple[str, ...]]:
     m = _OCCUPATION_NOUN.search(text)
     while m:
         dropped.append(m.group(0))
-        lead = (m.group(1) or "").strip().lower()
-        noun = {"male": "man", "female": "woman", "pregnant": "pregnant patient"}.get(lead, "patient")
-        article = "an" if noun[0] in "aeiou" else "a"
+        lead = (m.group(1) or "").strip()
+        noun = {"male": "man", "female": "woman", "pregnant": "pregnant patient", "retired": "patient", "young": "patient",
+                "older": "patient", "": "patient"}.get(lead.lower(), f"{lead} patient")
+        article = "an" if noun[0].lower() in "aeiou" else "a"
         text = text[: m.start()] + f"{article} {noun}" + text[m.end():]
         m = _OCCUPATION_NOUN.search(text, m.start() + 2)
     text = re.sub(r"\b(an?)\s+(?=[,?.]|\s*$)", r"\1 patient", text)

@@ -557,3 +557,11 @@ def test_a_grade_question_is_addressed_only_by_a_sentence_on_its_topic():
     oral = "The USPSTF concludes that the current evidence is insufficient to assess screening for oral cancer in asymptomatic adults."
     assert not addresses_topic(q, [copd], ["Screening for COPD"])
     assert addresses_topic(q, [copd, oral], ["Screening for COPD", "Oral Cancer: Screening"])
+
+
+def test_an_occupation_used_as_the_person_is_dropped_and_the_word_before_it_kept():
+    q = "How often is a Td or Tdap booster recommended for an Asian-American accountant who has already had one Tdap dose?"
+    text, dropped = drop_irrelevant_attributes(q)
+    assert text == "How often is a Td or Tdap booster recommended for an Asian-American patient who has already had one Tdap dose?"
+    assert dropped == ("an Asian-American accountant",)
+    assert drop_irrelevant_attributes("What dose for a software engineer with influenza?")[0] == "What dose for a patient with influenza?"
