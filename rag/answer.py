@@ -153,8 +153,8 @@ class Answerer:
         timings = {"retrieve_read": time.perf_counter() - started}
         features = answerability_features(response, relevance)
         answerability = self.calibration.get("answerability").probability(features) if evidence else 0.0
-        context = _Context(question, query, evidence[: max(self.settings.retrieval.k, 1)], answerability, timings, started, features)
-        context.read = evidence
+        context = _Context(question, query, evidence[: max(self.settings.retrieval.k, 1)], answerability, timings, started, features,
+                           evidence)
         if self.settings.policy.refuse_absent_topic:
             absent = absent_topic_words(redact(query)[0], self.retriever.knows_term, rare_word(self.settings.policy.rare_word_zipf),
                                         unknown_word)
@@ -299,7 +299,7 @@ class Answerer:
                 "p_contradicted": round(p_contradicted, 4)}
 
     def _groundedness_features(self, query, features, answerability, kept, dropped, draft, verdict_confidence, shown,
-                               verdict=None) -> dict[str, float]:
+                               verdict) -> dict[str, float]:
         relevance = [float(x) for x in draft.extra.get("sentence_relevance") or []]
         if not relevance:  # LLM drafts: read the kept sentences now
             relevance = [float(p) for p in self.reader.relevance(query, [s.text for s in kept])]
@@ -403,7 +403,7 @@ class Answerer:
 
 
 class _Context:
-    def __init__(self, question, query, evidence, answerability, timings, started, features) -> None:
+    def __init__(self, question, query, evidence, answerability, timings, started, features, read) -> None:
         self.question = question
         self.query = query
         self.evidence = evidence
@@ -411,7 +411,7 @@ class _Context:
         self.timings = timings
         self.started = started
         self.features = features
-        self.read = list(evidence)  # every passage read, past the k the refusals name
+        self.read = read  # every passage read, past the k the refusals name (``evidence``)
 
 
 def _heading(shown: Sequence[SearchResult], sentence: SentenceRecord) -> str:

@@ -33,7 +33,7 @@ FEATURES = GROUNDEDNESS + ("verdict_stated", "n_sentences")
 def load_run(folder: Path) -> tuple[str, list[dict]]:
     """(suite name, the answered records with their signals) of one eval run."""
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    suite = str(report.get("suite") or report.get("suite_name") or folder.name)
+    suite = str(report.get("suite") or folder.name)
     rows = []
     for line in (folder / "records.jsonl").read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
